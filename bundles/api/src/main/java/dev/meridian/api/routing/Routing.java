@@ -1,0 +1,43 @@
+package dev.meridian.api.routing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The router's state, for consoles and management tools. Thread-safe; every method returns a snapshot.
+ */
+@ProviderType
+public interface Routing {
+
+    /** The active region's name (e.g. {@code CN}, {@code GLOBAL}). */
+    String activeRegion();
+
+    /** The active region's policy; empty when no policy names that region (then every request fails closed). */
+    Optional<RegionPolicy> activePolicy();
+
+    /** Every valid policy, by region name. */
+    Map<String, RegionPolicy> policies();
+
+    /** Every registered provider in the order the active region would try them, eligible ones first. */
+    List<ProviderStatus> providers();
+
+    /** The counters of every provider id seen since the host started, including ids no longer registered. */
+    Map<String, ProviderStats> stats();
+
+    /**
+     * Makes {@code region} the active region by updating the {@code meridian.region} configuration. Takes effect for
+     * the next request once Configuration Admin delivers the change.
+     *
+     * @throws IllegalArgumentException if no policy names that region (the active region stays as it was)
+     */
+    void selectRegion(String region);
+
+    /** Configuration PID of the active region. */
+    String REGION_PID = "meridian.region";
+
+    /** Factory configuration PID of the per-region policies. */
+    String POLICY_FACTORY_PID = "meridian.policy";
+}

@@ -1,0 +1,76 @@
+package dev.meridian.router;
+
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.meridian.api.routing.RegionPolicy;
+import dev.meridian.api.routing.Routing;
+
+/**
+ * One regional policy per factory configuration of {@value Routing#POLICY_FACTORY_PID}. A malformed update is
+ * refused with a log line naming the problem, and the last good policy stays in force.
+ */
+@Component(configurationPid = Routing.POLICY_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = PolicySource.class)
+@Designate(ocd = PolicyComponent.Config.class, factory = true)
+public final class PolicyComponent implements PolicySource {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyComponent.class);
+
+    @ObjectClassDefinition(name = "Meridian regional policy",
+            description = "What one region allows: residency scopes and the preference order of providers")
+    @interface Config {
+        @AttributeDefinition(description = "Region name, e.g. CN, GLOBAL, EU")
+        String region();
+
+        @AttributeDefinition(description = "Residency scopes whose providers may serve, e.g. cn-mainland, device")
+        String[] scopes();
+
+        @AttributeDefinition(description = "Provider ids in order of preference", required = false)
+        String[] preference() default {};
+    }
+
+    private volatile RegionPolicy policy;
+
+    @Activate
+    public PolicyComponent(Map<String, Object> properties) {
+        try {
+            policy = PolicyReader.read(properties);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Refused regional policy {}: {}", properties.get("service.pid"), e.getMessage());
+            throw e;
+        }
+        LOG.info("Regional policy {}: scopes {}, preference {}", policy.region(), policy.scopes(),
+                policy.preference());
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            RegionPolicy updated = PolicyReader.read(properties);
+            if (!updated.region().equals(policy.region())) {
+                LOG.warn("Regional policy {} now names region {} instead of {}", properties.get("service.pid"),
+                        updated.region(), policy.region());
+            }
+            policy = updated;
+            LOG.info("Regional policy {} updated: scopes {}, preference {}", updated.region(), updated.scopes(),
+                    updated.preference());
+        } catch (IllegalArgumentException e) {
+            LOG.error("Refused update of regional policy {}: {}; keeping the last good one ({})",
+                    policy.region(), e.getMessage(), policy);
+        }
+    }
+
+    @Override
+    public RegionPolicy policy() {
+        return policy;
+    }
+}

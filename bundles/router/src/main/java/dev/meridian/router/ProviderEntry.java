@@ -1,0 +1,19 @@
+package dev.meridian.router;
+
+import java.util.List;
+
+import dev.meridian.api.ModelProvider;
+
+/** One registered provider service, with the properties the router orders by. */
+public record ProviderEntry(ModelProvider provider, String id, String scope, List<String> models, int ranking,
+        long serviceId, String bundle) {
+
+    public ProviderEntry {
+        models = List.copyOf(models);
+    }
+
+    /** Whether it can serve {@code model}: any model when it lists none, or the requested one is listed. */
+    boolean serves(String model) {
+        return model == null || models.isEmpty() || models.contains(model);
+    }
+}
