@@ -1,5 +1,7 @@
 package dev.meridian.console;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -68,8 +70,10 @@ public final class OneShotCommand {
 
     private void run(String command) {
         int status = 1;
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        // The process's own streams: Gogo's ThreadIO has replaced System.out with a per-thread multiplexer, and a
+        // session writing into it would write into itself.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         try {
             awaitQuiet();
             try (CommandSession session = processor.createSession(System.in, out, err)) {
@@ -83,13 +87,23 @@ public final class OneShotCommand {
         } catch (InterruptedException e) {
             err.println("interrupted");
         } catch (Exception e) {
-            err.println("Error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println("Error: " + message(e));
             LOG.debug("Command {} failed", command, e);
         } finally {
             out.flush();
             writeStatus(status);
             stopFramework();
         }
+    }
+
+    /** The message of the exception the command threw, not of the reflection wrapped around it. */
+    static String message(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof java.lang.reflect.InvocationTargetException || cause.getMessage() == null)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     private void awaitQuiet() throws InterruptedException {

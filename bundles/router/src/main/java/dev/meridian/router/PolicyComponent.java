@@ -16,8 +16,8 @@ import dev.meridian.api.routing.RegionPolicy;
 import dev.meridian.api.routing.Routing;
 
 /**
- * One regional policy per factory configuration of {@value Routing#POLICY_FACTORY_PID}. A malformed update is
- * refused with a log line naming the problem, and the last good policy stays in force.
+ * One regional policy per factory configuration of {@value Routing#POLICY_FACTORY_PID}. A malformed configuration is
+ * refused with a log line naming the problem: the last good policy stays in force, or none if there was none.
  */
 @Component(configurationPid = Routing.POLICY_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = PolicySource.class)
@@ -38,34 +38,23 @@ public final class PolicyComponent implements PolicySource {
         String[] preference() default {};
     }
 
-    private volatile RegionPolicy policy;
+    private volatile RegionPolicy policy; // null until a valid configuration arrives
 
     @Activate
     public PolicyComponent(Map<String, Object> properties) {
-        try {
-            policy = PolicyReader.read(properties);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Refused regional policy {}: {}", properties.get("service.pid"), e.getMessage());
-            throw e;
-        }
-        LOG.info("Regional policy {}: scopes {}, preference {}", policy.region(), policy.scopes(),
-                policy.preference());
+        modified(properties);
     }
 
     @Modified
     void modified(Map<String, Object> properties) {
+        RegionPolicy last = policy;
         try {
-            RegionPolicy updated = PolicyReader.read(properties);
-            if (!updated.region().equals(policy.region())) {
-                LOG.warn("Regional policy {} now names region {} instead of {}", properties.get("service.pid"),
-                        updated.region(), policy.region());
-            }
-            policy = updated;
-            LOG.info("Regional policy {} updated: scopes {}, preference {}", updated.region(), updated.scopes(),
-                    updated.preference());
+            policy = PolicyReader.read(properties);
+            LOG.info("Regional policy {}: scopes {}, preference {}", policy.region(), policy.scopes(),
+                    policy.preference());
         } catch (IllegalArgumentException e) {
-            LOG.error("Refused update of regional policy {}: {}; keeping the last good one ({})",
-                    policy.region(), e.getMessage(), policy);
+            LOG.error("Refused regional policy {}: {}; {}", properties.get("service.pid"), e.getMessage(),
+                    last == null ? "it stays out of force until corrected" : "keeping the last good one: " + last);
         }
     }
 

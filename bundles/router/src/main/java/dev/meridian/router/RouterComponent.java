@@ -6,7 +6,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.framework.BundleContext;
@@ -66,7 +65,7 @@ public final class RouterComponent implements ModelProvider, Routing {
 
     private final Router router;
     private final BundleContext context;
-    private final Set<PolicySource> policySources = ConcurrentHashMap.newKeySet();
+    private final Map<Long, RankedPolicy> policySources = new ConcurrentHashMap<>();
 
     @Reference
     private ConfigurationAdmin configurationAdmin;
@@ -179,31 +178,39 @@ public final class RouterComponent implements ModelProvider, Routing {
 
     // ---- policies ----
 
+    /** A policy service and what orders it against another policy for the same region. */
+    private record RankedPolicy(PolicySource source, int ranking, long serviceId) {
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindPolicy(PolicySource source) {
-        policySources.add(source);
+    void bindPolicy(PolicySource source, Map<String, Object> properties) {
+        Object ranking = properties.get(Constants.SERVICE_RANKING);
+        policySources.put((Long) properties.get(Constants.SERVICE_ID), new RankedPolicy(source,
+                ranking instanceof Integer r ? r : 0, (Long) properties.get(Constants.SERVICE_ID)));
         publishPolicies();
     }
 
-    void updatedPolicy(PolicySource source) {
+    void updatedPolicy(PolicySource source, Map<String, Object> properties) {
+        bindPolicy(source, properties);
+    }
+
+    void unbindPolicy(PolicySource source, Map<String, Object> properties) {
+        policySources.remove((Long) properties.get(Constants.SERVICE_ID));
         publishPolicies();
     }
 
-    void unbindPolicy(PolicySource source) {
-        policySources.remove(source);
-        publishPolicies();
-    }
-
+    /**
+     * Publishes one policy per region. Where several name the same region (a shipped default and an integrator's
+     * replacement in the deploy folder), the highest {@code service.ranking} wins, then the oldest.
+     */
     private synchronized void publishPolicies() {
         Map<String, RegionPolicy> byRegion = new java.util.TreeMap<>();
-        for (PolicySource source : policySources) {
-            RegionPolicy policy = source.policy();
-            RegionPolicy other = byRegion.putIfAbsent(policy.region(), policy);
-            if (other != null && !other.equals(policy)) {
-                LOG.warn("Two policies name region {}; using {} and ignoring {}", policy.region(), other, policy);
-            }
-        }
+        policySources.values().stream()
+                .sorted(java.util.Comparator.comparingInt(RankedPolicy::ranking).reversed()
+                        .thenComparingLong(RankedPolicy::serviceId))
+                .map(ranked -> ranked.source().policy()).filter(java.util.Objects::nonNull)
+                .forEach(policy -> byRegion.putIfAbsent(policy.region(), policy));
         router.setPolicies(byRegion.values());
     }
 
