@@ -121,6 +121,10 @@ class HotSwapTest {
             }
         }
 
+        List<Long> sorted = servedAfterMillis.stream().sorted().toList();
+        System.out.printf("hot swap: %d requests completed during %d swaps; registration to first token of the new "
+                + "revision: median %d ms, max %d ms; served by %s%n", completed.get(), SWAPS,
+                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), servedBy);
         assertThat(failures).as("failed or mixed requests").isEmpty();
         assertThat(completed.get()).isGreaterThan(STREAMS * SWAPS);
         assertThat(servedBy.get(PACED)).as("requests served by the swapped bundle").isNotNull();
