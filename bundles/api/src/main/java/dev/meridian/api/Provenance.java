@@ -41,9 +41,14 @@ public record Provenance(String providerId, String model, String region, String 
         return nanos <= 0 ? 0 : usage.completionTokens() * 1e9 / nanos;
     }
 
+    private static String orDash(String value) {
+        return value == null ? "-" : value;
+    }
+
     @Override
     public String toString() {
-        return "provider=" + providerId + " model=" + model + " region=" + region + " scope=" + scope
+        return "provider=" + orDash(providerId) + " model=" + orDash(model) + " region=" + orDash(region) + " scope="
+                + orDash(scope)
                 + " attempts=" + attempts + " latency=" + latency.toMillis() + "ms"
                 + (timeToFirstToken == null ? "" : " first-token=" + timeToFirstToken.toMillis() + "ms")
                 + " tokens=" + usage.promptTokens() + "+" + usage.completionTokens();
