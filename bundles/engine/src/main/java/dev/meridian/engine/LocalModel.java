@@ -1,0 +1,268 @@
+package dev.meridian.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.DoubleConsumer;
+
+import dev.meridian.engine.gguf.GgufFile;
+import dev.meridian.engine.gguf.TensorInfo;
+import dev.meridian.engine.model.KvCache;
+import dev.meridian.engine.model.ModelConfig;
+import dev.meridian.engine.model.Parallel;
+import dev.meridian.engine.model.Transformer;
+import dev.meridian.engine.model.Weights;
+import dev.meridian.engine.tensor.Kernels;
+import dev.meridian.engine.tokenizer.Tokenizer;
+
+/**
+ * A loaded GGUF model: tokenizer, chat template, transformer, and the threads its kernels run on. Generations may
+ * run concurrently (each has its own cache) but share the threads; a host usually runs one at a time. Closing
+ * stops the threads and unmaps the file; do not close while a generation runs.
+ */
+public final class LocalModel implements AutoCloseable {
+    private static final int PROMPT_BATCH = 64;
+
+    /**
+     * @param threads       kernel threads (at least 1)
+     * @param contextLength positions per generation; 0 = the model's own, capped at 4096
+     * @param chatTemplate  {@code chatml}, {@code llama3}, {@code llama2}, {@code plain}, or {@code null} to recognise
+     *                      the model's own
+     */
+    public record Options(int threads, int contextLength, String chatTemplate) {
+        public static Options defaults() {
+            return new Options(Math.max(1, Runtime.getRuntime().availableProcessors()), 0, null);
+        }
+    }
+
+    private final GgufFile file;
+    private final Tokenizer tokenizer;
+    private final ModelConfig config;
+    private final Transformer transformer;
+    private final Parallel parallel;
+    private final int contextLength;
+    private final ChatTemplate template;
+    private final EngineException templateProblem;
+
+    private LocalModel(GgufFile file, Options options, DoubleConsumer progress) {
+        this.file = file;
+        this.config = ModelConfig.of(file);
+        this.tokenizer = Tokenizer.of(file);
+        Weights weights = new Weights(file, config);
+        if (weights.vocabulary != tokenizer.size()) {
+            throw new EngineException(file.path().getFileName() + ": the embedding has " + weights.vocabulary
+                    + " rows but the tokenizer " + tokenizer.size() + " tokens");
+        }
+        touch(progress);
+        this.parallel = new Parallel(options.threads());
+        this.transformer = new Transformer(config, weights, parallel);
+        int wanted = options.contextLength() > 0 ? options.contextLength() : Math.min(config.contextLength(), 4096);
+        this.contextLength = Math.min(wanted, Math.max(config.contextLength(), 1));
+        ChatTemplate recognised = null;
+        EngineException problem = null;
+        try {
+            recognised = options.chatTemplate() != null ? ChatTemplate.named(options.chatTemplate())
+                    : ChatTemplate.recognise(file.string("tokenizer.chat_template", null));
+        } catch (EngineException e) {
+            problem = e;
+        }
+        this.template = recognised;
+        this.templateProblem = problem;
+    }
+
+    /**
+     * Maps and checks a model. {@code progress} (may be {@code null}) hears 0..1 while the weights are paged in.
+     *
+     * @throws EngineException naming the problem (bad file, unsupported architecture or type, ...)
+     */
+    public static LocalModel load(Path path, Options options, DoubleConsumer progress) {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return new LocalModel(file, options, progress);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e instanceof EngineException ee ? ee
+                    : new EngineException(path.getFileName() + ": cannot load: " + e, e);
+        }
+    }
+
+    /** Reads one byte per page of every tensor, so the first request does not pay for page faults. */
+    private void touch(DoubleConsumer progress) {
+        long total = 0;
+        for (TensorInfo tensor : file.tensors().values()) {
+            total += tensor.data().byteSize();
+        }
+        long done = 0;
+        long reported = 0;
+        byte sink = 0;
+        for (TensorInfo tensor : file.tensors().values()) {
+            long size = tensor.data().byteSize();
+            for (long offset = 0; offset < size; offset += 4096) {
+                sink ^= tensor.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, offset);
+            }
+            done += size;
+            if (progress != null && (done - reported > total / 50 || done == total)) {
+                progress.accept(total == 0 ? 1 : (double) done / total);
+                reported = done;
+            }
+        }
+        if (sink == 42 && progress == null) {
+            Thread.onSpinWait(); // keeps the reads from being optimised away
+        }
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public String name() {
+        return file.string("general.name", file.path().getFileName().toString());
+    }
+
+    public Path path() {
+        return file.path();
+    }
+
+    public String kernels() {
+        return Kernels.describe() + ", " + parallel.threads() + " threads";
+    }
+
+    /** @throws EngineException if the model's template is not one the engine knows */
+    public ChatTemplate chatTemplate() {
+        if (templateProblem != null) {
+            throw templateProblem;
+        }
+        return template;
+    }
+
+    /** The prompt tokens of a conversation, through the chat template, BOS as the model wants it. */
+    public int[] chatPrompt(List<ChatTemplate.Turn> turns) {
+        ChatTemplate chat = chatTemplate();
+        String bosText = tokenizer.bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.bos()) : "";
+        String text = chat.render(turns, chat == ChatTemplate.LLAMA3 ? "" : bosText);
+        // Llama 3's template starts with BOS itself; the others get it from the tokenizer when the model wants one
+        return tokenizer.encode(text, true, chat != ChatTemplate.PLAIN);
+    }
+
+    /**
+     * Generates after {@code prompt}, streaming text to {@code sink}, on the calling thread.
+     *
+     * @throws EngineException if the prompt does not fit the context
+     */
+    public Generation.Result generate(int[] prompt, Generation.Settings settings, Generation.Sink sink) {
+        if (prompt.length == 0) {
+            throw new EngineException("the prompt is empty");
+        }
+        if (prompt.length >= contextLength) {
+            throw new EngineException("the prompt has " + prompt.length + " tokens; the context holds "
+                    + contextLength + " and needs room for at least one more");
+        }
+        KvCache cache = transformer.newCache(contextLength);
+        Sampler sampler = new Sampler(settings.sampling());
+        StopMatcher stops = new StopMatcher(settings.stop());
+        Utf8Assembler utf8 = new Utf8Assembler();
+        List<Integer> generated = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        long start = System.nanoTime();
+        float[] logits = prefill(cache, prompt, settings);
+        long promptNanos = System.nanoTime() - start;
+        long generateStart = System.nanoTime();
+        Generation.End end = null;
+        if (logits == null) {
+            end = Generation.End.CANCELLED;
+        }
+        while (end == null) {
+            int token = sampler.next(logits);
+            if (tokenizer.endsGeneration(token)) {
+                end = Generation.End.END_OF_TEXT;
+                break;
+            }
+            generated.add(token);
+            String visible = stops.add(utf8.add(tokenizer.bytes(token)));
+            text.append(visible);
+            if (!visible.isEmpty()) {
+                sink.text(visible);
+            }
+            if (stops.stopped()) {
+                end = Generation.End.STOP_SEQUENCE;
+            } else if (generated.size() >= settings.maxTokens()) {
+                end = Generation.End.MAX_TOKENS;
+            } else if (cache.length() >= cache.capacity()) {
+                end = Generation.End.CONTEXT_FULL;
+            } else if (settings.cancelled().getAsBoolean()) {
+                end = Generation.End.CANCELLED;
+            } else {
+                logits = transformer.forward(cache, new int[] { token }, false)[0];
+            }
+        }
+        if (end != Generation.End.STOP_SEQUENCE && end != Generation.End.CANCELLED) {
+            String rest = stops.flush(utf8.flush());
+            if (!rest.isEmpty()) {
+                text.append(rest);
+                sink.text(rest);
+            }
+        }
+        return new Generation.Result(generated.stream().mapToInt(Integer::intValue).toArray(), text.toString(), end,
+                prompt.length, promptNanos, System.nanoTime() - generateStart);
+    }
+
+    /** Feeds the prompt in batches; the logits after its last token, or {@code null} if cancelled meanwhile. */
+    private float[] prefill(KvCache cache, int[] prompt, Generation.Settings settings) {
+        float[] logits = null;
+        for (int from = 0; from < prompt.length; from += PROMPT_BATCH) {
+            if (settings.cancelled().getAsBoolean()) {
+                return null;
+            }
+            int to = Math.min(prompt.length, from + PROMPT_BATCH);
+            logits = transformer.forward(cache, java.util.Arrays.copyOfRange(prompt, from, to), false)[0];
+        }
+        return logits;
+    }
+
+    /**
+     * Teacher forcing: feeds {@code prompt} then {@code tokens}, and returns the model's top-1 prediction at each
+     * position of {@code tokens} (the prediction for {@code tokens[i]} is made after seeing everything before it).
+     */
+    public int[] score(int[] prompt, int[] tokens) {
+        int total = prompt.length + tokens.length;
+        if (total > contextLength) {
+            throw new EngineException(total + " tokens do not fit the context of " + contextLength);
+        }
+        KvCache cache = transformer.newCache(contextLength);
+        int[] all = new int[total];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(tokens, 0, all, prompt.length, tokens.length);
+        int[] top = new int[tokens.length];
+        for (int from = 0; from < total; from += PROMPT_BATCH) {
+            int to = Math.min(total, from + PROMPT_BATCH);
+            float[][] logits = transformer.forward(cache, java.util.Arrays.copyOfRange(all, from, to), true);
+            for (int t = from; t < to; t++) {
+                int target = t + 1 - prompt.length; // logits at t predict position t + 1
+                if (target >= 0 && target < tokens.length) {
+                    top[target] = Sampler.argmax(logits[t - from]);
+                }
+            }
+        }
+        return top;
+    }
+
+    /** Logits after feeding {@code tokens} (all positions), for tests and tools. */
+    public float[][] logits(int[] tokens) {
+        KvCache cache = transformer.newCache(Math.max(contextLength, tokens.length));
+        return transformer.forward(cache, tokens, true);
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+        file.close();
+    }
+}

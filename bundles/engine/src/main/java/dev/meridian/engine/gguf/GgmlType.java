@@ -1,0 +1,58 @@
+package dev.meridian.engine.gguf;
+
+/**
+ * The tensor types of GGUF files that the engine reads: id as stored, elements per block and bytes per block.
+ */
+public enum GgmlType {
+    F32(0, 1, 4),
+    F16(1, 1, 2),
+    Q4_0(2, 32, 18),
+    Q8_0(8, 32, 34),
+    Q4_K(12, 256, 144),
+    Q6_K(14, 256, 210),
+    BF16(30, 1, 2);
+
+    public final int id;
+    public final int blockSize;
+    public final int blockBytes;
+
+    GgmlType(int id, int blockSize, int blockBytes) {
+        this.id = id;
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
+    }
+
+    /** Bytes of {@code elements} values; {@code elements} must be a multiple of the block size. */
+    public long bytes(long elements) {
+        return elements / blockSize * blockBytes;
+    }
+
+    /** @return the type, or {@code null} if the engine does not know this id */
+    public static GgmlType of(int id) {
+        for (GgmlType type : values()) {
+            if (type.id == id) {
+                return type;
+            }
+        }
+        return null;
+    }
+
+    /** Names of ids the engine does not read, for error messages. */
+    public static String nameOf(int id) {
+        GgmlType type = of(id);
+        if (type != null) {
+            return type.name();
+        }
+        return switch (id) {
+            case 3 -> "Q4_1";
+            case 6 -> "Q5_0";
+            case 7 -> "Q5_1";
+            case 9 -> "Q8_1";
+            case 10 -> "Q2_K";
+            case 11 -> "Q3_K";
+            case 13 -> "Q5_K";
+            case 15 -> "Q8_K";
+            default -> "type " + id;
+        };
+    }
+}

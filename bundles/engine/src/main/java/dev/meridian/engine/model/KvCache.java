@@ -1,0 +1,32 @@
+package dev.meridian.engine.model;
+
+/**
+ * The keys and values of the positions seen so far, per layer, rounded to F16 precision as llama.cpp's default
+ * F16 cache holds them. One per conversation; not thread-safe.
+ */
+public final class KvCache {
+    final float[][] keys;
+    final float[][] values;
+    final int capacity;
+    int length;
+
+    KvCache(ModelConfig c, int capacity) {
+        this.capacity = capacity;
+        keys = new float[c.layers()][(long) capacity * c.kvDim() > Integer.MAX_VALUE ? 0 : capacity * c.kvDim()];
+        values = new float[c.layers()][capacity * c.kvDim()];
+    }
+
+    /** Positions filled. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Forgets positions from {@code position} on (to reuse a shared prompt prefix, or start over). */
+    public void truncate(int position) {
+        length = Math.max(0, Math.min(length, position));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.meridian.engine.tensor;
+
+/** Number formats of ggml: F16 and BF16 conversions, and the activation quantizers. */
+public final class Numbers {
+    private Numbers() {
+    }
+
+    public static float f16(short bits) {
+        return Float.float16ToFloat(bits);
+    }
+
+    public static float bf16(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** Rounds to the nearest F16 value (ties to even), as the F16C instructions do. */
+    public static float roundF16(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
+    /** Rounds to the nearest BF16 value (ties to even), as ggml does. */
+    public static float roundBf16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return Float.intBitsToFloat((bits | 0x00400000) & 0xFFFF0000); // quiet NaN
+        }
+        bits = (bits + (0x7fff + ((bits >>> 16) & 1))) & 0xFFFF0000;
+        return Float.intBitsToFloat(bits);
+    }
+
+    public static short toBf16(float x) {
+        return (short) (Float.floatToRawIntBits(roundBf16(x)) >>> 16);
+    }
+
+    /** Quantizes to Q8_0 blocks of 32: scale max|x|/127 rounded to F16, values rounded to nearest (ties even). */
+    public static Activations.Q8Blocks q8_0(float[] x) {
+        int blocks = x.length / 32;
+        byte[] q = new byte[x.length];
+        float[] d = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) {
+                amax = Math.max(amax, Math.abs(x[b * 32 + i]));
+            }
+            float scale = amax / 127f;
+            float inverse = scale != 0 ? 1f / scale : 0f;
+            d[b] = roundF16(scale);
+            for (int i = 0; i < 32; i++) {
+                q[b * 32 + i] = (byte) Math.rint(x[b * 32 + i] * inverse);
+            }
+        }
+        return new Activations.Q8Blocks(q, d);
+    }
+
+    /** Quantizes to Q8_K blocks of 256 as ggml's quantize_row_q8_K: the largest magnitude maps to -127. */
+    public static Activations.Q8KBlocks q8_K(float[] x) {
+        int blocks = x.length / 256;
+        byte[] q = new byte[x.length];
+        float[] d = new float[blocks];
+        int[] sums = new int[blocks * 16];
+        for (int b = 0; b < blocks; b++) {
+            int base = b * 256;
+            float max = 0;
+            float amax = 0;
+            for (int i = 0; i < 256; i++) {
+                float ax = Math.abs(x[base + i]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[base + i];
+                }
+            }
+            if (amax == 0) {
+                d[b] = 0;
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int i = 0; i < 256; i++) {
+                int v = (int) Math.rint(iscale * x[base + i]);
+                q[base + i] = (byte) Math.min(127, v);
+            }
+            for (int g = 0; g < 16; g++) {
+                int sum = 0;
+                for (int i = 0; i < 16; i++) {
+                    sum += q[base + g * 16 + i];
+                }
+                sums[b * 16 + g] = sum;
+            }
+            d[b] = 1 / iscale;
+        }
+        return new Activations.Q8KBlocks(q, d, sums);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.meridian.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import dev.meridian.engine.EngineException;
+import dev.meridian.engine.gguf.TensorInfo;
+
+/**
+ * A 2-D weight tensor in its stored type, read in place from the mapped file: {@code rows} rows of {@code cols}
+ * values. Dot products take activations prepared by {@link #prepare(float[])} in the numerics llama.cpp uses for
+ * that type. Thread-safe (read-only).
+ */
+public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Bf16Matrix, Q8_0Matrix, Q4_0Matrix,
+        Q4KMatrix, Q6KMatrix {
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    protected final MemorySegment data;
+    protected final int rows;
+    protected final int cols;
+    protected final long rowBytes;
+
+    protected WeightMatrix(MemorySegment data, int rows, int cols, long rowBytes) {
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = rowBytes;
+    }
+
+    public static WeightMatrix of(TensorInfo tensor) {
+        int cols = tensor.rowLength();
+        int rows = tensor.rows();
+        MemorySegment data = tensor.data();
+        long rowBytes = tensor.type().bytes(cols);
+        return switch (tensor.type()) {
+            case F32 -> new F32Matrix(data, rows, cols, rowBytes);
+            case F16 -> new F16Matrix(data, rows, cols, rowBytes);
+            case BF16 -> new Bf16Matrix(data, rows, cols, rowBytes);
+            case Q8_0 -> new Q8_0Matrix(data, rows, cols, rowBytes);
+            case Q4_0 -> new Q4_0Matrix(data, rows, cols, rowBytes);
+            case Q4_K -> new Q4KMatrix(data, rows, cols, rowBytes);
+            case Q6_K -> new Q6KMatrix(data, rows, cols, rowBytes);
+        };
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Prepares an activation vector of {@link #cols()} values for this type's dot product. */
+    public abstract Activations prepare(float[] x);
+
+    /** The dot product of row {@code row} with prepared activations. */
+    public abstract float dot(int row, Activations x);
+
+    /** Dequantizes row {@code row} into {@code out} (embedding lookup). */
+    public abstract void row(int row, float[] out);
+
+    /** {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}: each weight row is read once for all vectors. */
+    public void multiply(Activations[] x, float[][] out, int from, int to) {
+        for (int r = from; r < to; r++) {
+            for (int t = 0; t < x.length; t++) {
+                out[t][r] = dot(r, x[t]);
+            }
+        }
+    }
+
+    protected void checkShape(float[] x) {
+        if (x.length != cols) {
+            throw new EngineException("activation length " + x.length + " does not match " + cols + " columns");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.meridian.engine.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * SentencePiece-style BPE (Llama 2): spaces become {@code ▁} (with one in front of the text), the text is split into
+ * characters, and the adjacent pair whose concatenation is the highest-scoring token is merged until none is left;
+ * characters that are no token fall back to their UTF-8 bytes ({@code <0xNN>}).
+ */
+public final class SentencePieceBpe extends Tokenizer {
+    private static final String SPACE = "\u2581";
+    private final int[] byteTokens = new int[256];
+
+    SentencePieceBpe(Vocabulary vocab) {
+        super(vocab);
+        for (int b = 0; b < 256; b++) {
+            byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
+        }
+    }
+
+    @Override
+    protected void encodeText(String text, boolean afterSpecial, List<Integer> out) {
+        String escaped = ((vocab.addSpacePrefix && afterSpecial ? " " : "") + text).replace(" ", SPACE);
+        List<String> symbols = new ArrayList<>();
+        for (int i = 0; i < escaped.length();) {
+            int cp = escaped.codePointAt(i);
+            symbols.add(new String(Character.toChars(cp)));
+            i += Character.charCount(cp);
+        }
+        while (symbols.size() > 1) {
+            int best = -1;
+            float bestScore = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i + 1 < symbols.size(); i++) {
+                int id = vocab.id(symbols.get(i) + symbols.get(i + 1));
+                if (id >= 0 && vocab.scores[id] > bestScore) {
+                    bestScore = vocab.scores[id];
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
+        }
+        for (String symbol : symbols) {
+            int id = vocab.id(symbol);
+            if (id >= 0) {
+                out.add(id);
+                continue;
+            }
+            for (byte b : symbol.getBytes(StandardCharsets.UTF_8)) {
+                int byteToken = byteTokens[b & 0xFF];
+                out.add(byteToken >= 0 ? byteToken : vocab.unknown);
+            }
+        }
+    }
+
+    @Override
+    public byte[] bytes(int id) {
+        int type = vocab.types[id];
+        String text = vocab.tokens[id];
+        if (type == Vocabulary.CONTROL || type == Vocabulary.UNKNOWN) {
+            return new byte[0];
+        }
+        if (type == Vocabulary.BYTE && text.length() == 6 && text.startsWith("<0x")) {
+            return new byte[] { (byte) Integer.parseInt(text.substring(3, 5), 16) };
+        }
+        return text.replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
+    }
+}

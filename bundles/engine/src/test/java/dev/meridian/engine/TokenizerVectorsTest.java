@@ -1,0 +1,74 @@
+package dev.meridian.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.meridian.engine.gguf.GgufFile;
+import dev.meridian.engine.tokenizer.Tokenizer;
+
+/** llama.cpp's own tokenizer test vectors: every case must give the same ids (no BOS, special tokens as text). */
+class TokenizerVectorsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = { "ggml-vocab-gpt-2.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-qwen2.gguf" })
+    void matchesLlamaCppVectors(String vocab) throws Exception {
+        Path file = TestData.require("tokenizer/" + vocab);
+        List<String> inputs = inputs(Path.of(file + ".inp"));
+        List<String> expected = Files.readAllLines(Path.of(file + ".out"), StandardCharsets.UTF_8);
+        assertEquals(expected.size(), inputs.size(), "cases in .inp and .out");
+        try (GgufFile gguf = GgufFile.open(file)) {
+            Tokenizer tokenizer = Tokenizer.of(gguf);
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                int[] ids = tokenizer.encode(inputs.get(i), false, false);
+                int[] want = parse(expected.get(i));
+                if (!Arrays.equals(want, ids)) {
+                    failures.add("case " + i + " '" + inputs.get(i).replace("\n", "\\n") + "': expected "
+                            + Arrays.toString(want) + " got " + Arrays.toString(ids));
+                }
+            }
+            assertEquals(List.of(), failures, vocab + ": " + failures.size() + " of " + inputs.size() + " differ");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "models/stories260K-F32.gguf" })
+    void storiesVocabularyMatches(String model) throws Exception {
+        Path file = TestData.require(model);
+        List<String> inputs = inputs(TestData.require("tokenizer/stories260K-tok512.inp"));
+        List<String> expected = Files.readAllLines(TestData.require("tokenizer/stories260K-tok512.out"));
+        try (GgufFile gguf = GgufFile.open(file)) {
+            Tokenizer tokenizer = Tokenizer.of(gguf);
+            for (int i = 0; i < inputs.size(); i++) {
+                assertArrayEquals(parse(expected.get(i)), tokenizer.encode(inputs.get(i), false, false),
+                        "case " + i + " '" + inputs.get(i) + "'");
+            }
+        }
+    }
+
+    static List<String> inputs(Path file) throws Exception {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String delimiter = "\n__ggml_vocab_test__\n";
+        List<String> parts = new ArrayList<>(Arrays.asList(text.split(delimiter, -1)));
+        if (!parts.isEmpty() && parts.get(parts.size() - 1).isEmpty()) {
+            parts.remove(parts.size() - 1);
+        }
+        return parts;
+    }
+
+    static int[] parse(String line) {
+        String trimmed = line.strip();
+        return trimmed.isEmpty() ? new int[0] : Arrays.stream(trimmed.split("\\s+")).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+}
