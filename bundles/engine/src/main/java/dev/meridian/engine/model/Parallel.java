@@ -1,15 +1,16 @@
 package dev.meridian.engine.model;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.meridian.engine.EngineException;
 
 /**
- * Splits row ranges over a fixed set of threads: the caller takes one share, the workers the others. Closing stops
- * the workers.
+ * Splits row ranges over a fixed set of threads: the caller takes the first share, each worker one of the others.
+ * A decode step hands out a few hundred small jobs, so workers spin briefly between jobs before parking, and the
+ * caller spins for their completion: waking a parked thread per job would cost more than many of the jobs.
+ * Calls are serialized (one job at a time); closing stops the workers.
  */
 public final class Parallel implements AutoCloseable {
     /** Work on rows {@code [from, to)}. */
@@ -18,16 +19,27 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
-    private final ExecutorService workers;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile RowTask task;
+    private volatile int rows;
+    private volatile int shares;
+    private volatile long epoch;
+    private volatile boolean closed;
 
     public Parallel(int threads) {
         this.threads = Math.max(1, threads);
-        this.workers = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-            Thread thread = new Thread(r, "meridian-engine-worker");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.workers = new Thread[this.threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int share = i + 1;
+            workers[i] = new Thread(() -> work(share), "meridian-engine-worker-" + share);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
     }
 
     public int threads() {
@@ -35,43 +47,70 @@ public final class Parallel implements AutoCloseable {
     }
 
     /** Runs {@code task} over {@code [0, rows)} split in contiguous shares, and waits for all of them. */
-    public void rows(int rows, RowTask task) {
-        int shares = Math.min(threads, Math.max(1, rows / 16));
-        if (shares == 1) {
+    public synchronized void rows(int rows, RowTask task) {
+        int n = Math.min(threads, Math.max(1, rows / 16));
+        if (n == 1 || closed) {
             task.run(0, rows);
             return;
         }
-        CountDownLatch done = new CountDownLatch(shares - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int s = 1; s < shares; s++) {
-            int from = (int) ((long) rows * s / shares);
-            int to = (int) ((long) rows * (s + 1) / shares);
-            workers.execute(() -> {
+        this.task = task;
+        this.rows = rows;
+        this.shares = n;
+        pending.set(n - 1);
+        epoch++;
+        for (int i = 0; i < n - 1; i++) {
+            LockSupport.unpark(workers[i]);
+        }
+        task.run(0, rows / n);
+        long spinStart = System.nanoTime();
+        while (pending.get() > 0) {
+            if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        this.task = null;
+        Throwable failed = failure.getAndSet(null);
+        if (failed != null) {
+            throw new EngineException("kernel failed: " + failed, failed);
+        }
+    }
+
+    private void work(int share) {
+        long seen = 0;
+        while (!closed) {
+            long spinStart = System.nanoTime();
+            while (epoch == seen && !closed) {
+                if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 1_000_000);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = epoch;
+            if (share < shares) {
+                int n = shares;
+                int total = rows;
                 try {
-                    task.run(from, to);
+                    task.run((int) ((long) total * share / n), (int) ((long) total * (share + 1) / n));
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 } finally {
-                    done.countDown();
+                    pending.decrementAndGet();
                 }
-            });
-        }
-        task.run(0, rows / shares);
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
-        }
-        if (failure.get() != null) {
-            throw new EngineException("kernel failed: " + failure.get(), failure.get());
+            }
         }
     }
 
     @Override
     public void close() {
-        if (workers != null) {
-            workers.shutdownNow();
+        closed = true;
+        for (Thread worker : workers) {
+            LockSupport.unpark(worker);
         }
     }
 }

@@ -11,11 +11,28 @@ public sealed interface Activations {
     record Floats(float[] values) implements Activations {
     }
 
-    /** Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value). */
-    record Q8Blocks(byte[] q, float[] d) implements Activations {
+    /**
+     * Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value); {@code wide} holds the same values as
+     * shorts, widened once here rather than once per weight row.
+     */
+    record Q8Blocks(byte[] q, float[] d, short[] wide) implements Activations {
+        Q8Blocks(byte[] q, float[] d) {
+            this(q, d, widen(q));
+        }
     }
 
     /** Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, and {@code sums[16 * b + g]} of each 16 values. */
-    record Q8KBlocks(byte[] q, float[] d, int[] sums) implements Activations {
+    record Q8KBlocks(byte[] q, float[] d, int[] sums, short[] wide) implements Activations {
+        Q8KBlocks(byte[] q, float[] d, int[] sums) {
+            this(q, d, sums, widen(q));
+        }
+    }
+
+    private static short[] widen(byte[] q) {
+        short[] wide = new short[q.length];
+        for (int i = 0; i < q.length; i++) {
+            wide[i] = q[i];
+        }
+        return wide;
     }
 }

@@ -11,16 +11,24 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Dot-product kernels on the Vector API, loaded only when {@link Kernels#VECTOR} says it is there. Integer products
- * of 8-bit blocks are widened to 16 and 32 bits, summed per block, then scaled in float, as llama.cpp's SIMD paths do.
+ * Dot-product kernels on the Vector API, loaded only when {@link Kernels#VECTOR} says it is there. Weight bytes are
+ * widened to 16 bits and multiplied with activations widened once per vector ({@link Activations.Q8Blocks#wide()}),
+ * the products summed as 32-bit integers per block and scaled in float, as llama.cpp's SIMD paths do. Uses 512-bit
+ * vectors where the CPU has them, else 256-bit.
  */
 final class VectorKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    /** Shorts per step: 32 (one Q8_0 block) on 512-bit CPUs, 16 on 256-bit ones. */
+    private static final VectorSpecies<Short> S = WIDE ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BS = WIDE ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> FI = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
 
     private VectorKernels() {
     }
@@ -30,7 +38,7 @@ final class VectorKernels {
     }
 
     static String shape() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit";
+        return (WIDE ? 512 : 256) + "-bit";
     }
 
     static float dotF32(MemorySegment data, long base, float[] x, int n) {
@@ -38,8 +46,7 @@ final class VectorKernels {
         int i = 0;
         int bound = F.loopBound(n);
         for (; i < bound; i += F.length()) {
-            FloatVector w = FloatVector.fromMemorySegment(F, data, base + i * 4L, LE);
-            acc = w.fma(FloatVector.fromArray(F, x, i), acc);
+            acc = FloatVector.fromMemorySegment(F, data, base + i * 4L, LE).fma(FloatVector.fromArray(F, x, i), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
@@ -48,49 +55,63 @@ final class VectorKernels {
         return sum;
     }
 
-    /** Sum of the 16-bit products of two 16-byte vectors, as 8 int lanes. */
-    private static IntVector products(ByteVector a, ByteVector b) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S256, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S256, 0));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0))
-                .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
+    /** The products of {@code S.length()} weight bytes at {@code offset} with shorts of {@code x}, as int lanes. */
+    private static IntVector products(MemorySegment data, long offset, short[] x, int at) {
+        ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(BS, data, offset, LE)
+                .convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, x, at));
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I, 0))
+                .add((IntVector) p.convertShape(VectorOperators.S2I, I, 1));
     }
 
     static float dotQ8_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        byte[] q = a.q();
+        short[] x = a.wide();
         float[] d = a.d();
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(FI);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
-            ByteVector w0 = ByteVector.fromMemorySegment(B128, data, block + 2, LE);
-            ByteVector w1 = ByteVector.fromMemorySegment(B128, data, block + 18, LE);
-            IntVector sum = products(w0, ByteVector.fromArray(B128, q, b * 32))
-                    .add(products(w1, ByteVector.fromArray(B128, q, b * 32 + 16)));
+            IntVector sum = products(data, block + 2, x, b * 32);
+            for (int j = S.length(); j < 32; j += S.length()) {
+                sum = sum.add(products(data, block + 2 + j, x, b * 32 + j));
+            }
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale), acc);
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, FI, 0)).fma(FloatVector.broadcast(FI, scale),
+                    acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** The products of 16 nibble values (already in {@code nibbles}) with 16 shorts of {@code x}, as 8 int lanes. */
+    private static IntVector nibbleProducts(ByteVector nibbles, short[] x, int at) {
+        ShortVector p = ((ShortVector) nibbles.convertShape(VectorOperators.B2S, S256, 0))
+                .mul(ShortVector.fromArray(S256, x, at));
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0))
+                .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
+    }
+
     static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        byte[] q = a.q();
+        short[] x = a.wide();
         float[] d = a.d();
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            ByteVector packed = ByteVector.fromMemorySegment(B128, data, block + 2, LE);
-            ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-            IntVector sum = products(low, ByteVector.fromArray(B128, q, b * 32))
-                    .add(products(high, ByteVector.fromArray(B128, q, b * 32 + 16)));
+            // widen the 16 packed bytes once; low nibbles pair with x[0..15], high nibbles with x[16..31]
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector low = packed.and((short) 0x0F).sub((short) 8);
+            ShortVector high = packed.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
+            ShortVector p = low.mul(ShortVector.fromArray(S256, x, b * 32))
+                    .add(high.mul(ShortVector.fromArray(S256, x, b * 32 + 16)));
+            IntVector sum = ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0))
+                    .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale), acc);
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
+                    .fma(FloatVector.broadcast(F256, scale), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
-        byte[] q = a.q();
+        short[] x = a.wide();
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
@@ -102,14 +123,14 @@ final class VectorKernels {
             int sumMins = 0;
             for (int chunk = 0; chunk < 4; chunk++) {
                 int offset = b * 256 + chunk * 64;
+                int lowScale = Q4KMatrix.scaleMin(data, scales, 2 * chunk, 0);
+                int highScale = Q4KMatrix.scaleMin(data, scales, 2 * chunk + 1, 0);
                 for (int half = 0; half < 2; half++) {
                     ByteVector packed = ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + half * 16, LE);
-                    ByteVector low = packed.and((byte) 0x0F);
-                    ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    IntVector lowSum = products(low, ByteVector.fromArray(B128, q, offset + half * 16));
-                    IntVector highSum = products(high, ByteVector.fromArray(B128, q, offset + 32 + half * 16));
-                    scaled = scaled.add(lowSum.mul(Q4KMatrix.scaleMin(data, scales, 2 * chunk, 0)))
-                            .add(highSum.mul(Q4KMatrix.scaleMin(data, scales, 2 * chunk + 1, 0)));
+                    IntVector low = nibbleProducts(packed.and((byte) 0x0F), x, offset + half * 16);
+                    IntVector high = nibbleProducts(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), x,
+                            offset + 32 + half * 16);
+                    scaled = scaled.add(low.mul(lowScale)).add(high.mul(highScale));
                 }
             }
             for (int j = 0; j < 8; j++) {

@@ -1,0 +1,235 @@
+package dev.meridian.engine.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+import dev.meridian.engine.EngineException;
+import dev.meridian.engine.Generation;
+import dev.meridian.engine.LocalModel;
+import dev.meridian.engine.RandomModel;
+import dev.meridian.engine.Sampling;
+import dev.meridian.engine.gguf.GgmlType;
+
+/**
+ * The engine on the command line: {@code java --add-modules jdk.incubator.vector -jar engine.jar <command>}.
+ * Exit status 0 on success, 1 when the command failed (the reason on standard error), 2 for wrong arguments.
+ */
+public final class Main {
+    private static final String USAGE = """
+            usage: java --add-modules jdk.incubator.vector -jar engine.jar <command> [options]
+              tokenize --model F --text T [--bos] [--special]     token ids of T (no BOS unless --bos)
+              generate --model F --prompt T [--max-tokens N] [--temperature X] [--top-k K] [--top-p P] [--seed S]
+                       [--ids] [--threads N] [--context N]         generated ids (with --ids) then the text
+              score --model F --prompt T --tokens "i1 i2 ..."       top-1 id at each given position (teacher forcing)
+              bench --model F [--threads N] [--prompt-tokens N] [--gen-tokens N] [--runs N]
+                                                                    load time, prompt and generation tokens/s
+              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q4_K --out F [--seed S]
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintStream(System.out, true, StandardCharsets.UTF_8), System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        Map<String, String> options;
+        try {
+            options = options(Arrays.copyOfRange(args, 1, args.length));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        try {
+            switch (args[0]) {
+                case "tokenize" -> tokenize(options, out);
+                case "generate" -> generate(options, out);
+                case "score" -> score(options, out);
+                case "bench" -> bench(options, out);
+                case "random-model" -> randomModel(options, out);
+                default -> {
+                    err.println("error: unknown command '" + args[0] + "'");
+                    err.print(USAGE);
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (EngineException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            err.println("error: " + e);
+            return 1;
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
+            }
+            String name = args[i].substring(2);
+            boolean flag = List.of("bos", "special", "ids").contains(name);
+            if (flag) {
+                options.put(name, "true");
+            } else if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("--" + name + " needs a value");
+            } else {
+                options.put(name, args[++i]);
+            }
+        }
+        return options;
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+
+    private static int integer(Map<String, String> options, String name, int defaultValue) {
+        String value = options.get(name);
+        try {
+            return value == null ? defaultValue : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a whole number, was '" + value + "'");
+        }
+    }
+
+    private static double real(Map<String, String> options, String name, double defaultValue) {
+        String value = options.get(name);
+        try {
+            return value == null ? defaultValue : Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a number, was '" + value + "'");
+        }
+    }
+
+    private static LocalModel load(Map<String, String> options) {
+        Path model = Path.of(required(options, "model"));
+        if (!Files.isRegularFile(model)) {
+            throw new EngineException(model + ": no such file");
+        }
+        int threads = integer(options, "threads", Runtime.getRuntime().availableProcessors());
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1");
+        }
+        return LocalModel.load(model, new LocalModel.Options(threads, integer(options, "context", 0), null), null);
+    }
+
+    private static String ids(int[] ids) {
+        return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+
+    private static void tokenize(Map<String, String> options, PrintStream out) {
+        try (LocalModel model = load(options)) {
+            out.println(ids(model.tokenizer().encode(required(options, "text"), options.containsKey("bos"),
+                    options.containsKey("special"))));
+        }
+    }
+
+    private static void generate(Map<String, String> options, PrintStream out) {
+        try (LocalModel model = load(options)) {
+            int[] prompt = model.tokenizer().encode(required(options, "prompt"), true, true);
+            Sampling sampling = new Sampling(real(options, "temperature", 0), integer(options, "top-k", 40),
+                    real(options, "top-p", 1.0), integer(options, "seed", 0));
+            boolean printIds = options.containsKey("ids");
+            StringBuilder text = new StringBuilder();
+            Generation.Result result = model.generate(prompt, new Generation.Settings(
+                    integer(options, "max-tokens", 64), sampling, List.of(), null), printIds ? text::append
+                            : delta -> out.print(delta));
+            if (printIds) {
+                out.println(ids(result.tokens()));
+                out.println(result.text());
+            } else {
+                out.println();
+            }
+        }
+    }
+
+    private static void score(Map<String, String> options, PrintStream out) {
+        try (LocalModel model = load(options)) {
+            int[] prompt = model.tokenizer().encode(required(options, "prompt"), true, true);
+            int[] tokens;
+            try {
+                tokens = Arrays.stream(required(options, "tokens").trim().split("[\\s,]+")).filter(s -> !s.isEmpty())
+                        .mapToInt(Integer::parseInt).toArray();
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tokens must be token ids separated by spaces");
+            }
+            out.println(ids(model.score(prompt, tokens)));
+        }
+    }
+
+    private static void bench(Map<String, String> options, PrintStream out) {
+        long start = System.nanoTime();
+        try (LocalModel model = load(options)) {
+            double loadSeconds = (System.nanoTime() - start) / 1e9;
+            int promptTokens = integer(options, "prompt-tokens", 64);
+            int genTokens = integer(options, "gen-tokens", 32);
+            int runs = integer(options, "runs", 3);
+            SplittableRandom random = new SplittableRandom(1);
+            int vocab = model.tokenizer().size();
+            double[] prompt = new double[runs];
+            double[] generate = new double[runs];
+            for (int run = -1; run < runs; run++) { // run -1 warms up the JIT
+                int[] ids = random.ints(promptTokens, 0, Math.min(vocab, 256 + 144)).toArray();
+                Generation.Result result = model.generate(ids, new Generation.Settings(genTokens, Sampling.GREEDY,
+                        List.of(), null), delta -> {
+                        });
+                if (run >= 0) {
+                    prompt[run] = result.promptTokensPerSecond();
+                    generate[run] = result.tokens().length * 1e9 / Math.max(1, result.generateNanos());
+                }
+            }
+            Arrays.sort(prompt);
+            Arrays.sort(generate);
+            out.printf("model: %s (%s), kernels: %s%n", model.path().getFileName(), model.config().architecture(),
+                    model.kernels());
+            out.printf("load: %.2f s%n", loadSeconds);
+            out.printf("prompt: %d tokens, median %.1f tokens/s over %d runs%n", promptTokens, prompt[runs / 2],
+                    runs);
+            out.printf("generation: %d tokens, median %.1f tokens/s over %d runs%n", genTokens, generate[runs / 2],
+                    runs);
+        }
+    }
+
+    private static void randomModel(Map<String, String> options, PrintStream out) throws java.io.IOException {
+        RandomModel.Shape shape = RandomModel.Shape.named(required(options, "shape"));
+        String typeName = required(options, "type");
+        GgmlType type;
+        try {
+            type = GgmlType.valueOf(typeName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--type must be Q8_0, Q4_0 or Q4_K, was '" + typeName + "'");
+        }
+        if (type != GgmlType.Q8_0 && type != GgmlType.Q4_0 && type != GgmlType.Q4_K) {
+            throw new IllegalArgumentException("--type must be Q8_0, Q4_0 or Q4_K, was '" + typeName + "'");
+        }
+        Path target = Path.of(required(options, "out"));
+        long start = System.nanoTime();
+        RandomModel.write(target, shape, type, integer(options, "seed", 42));
+        out.printf("wrote %s (%d MiB) in %.1f s%n", target, Files.size(target) >> 20,
+                (System.nanoTime() - start) / 1e9);
+    }
+}
