@@ -119,6 +119,16 @@ public final class LocalModel implements AutoCloseable {
         return config;
     }
 
+    /** {@code llama}, {@code qwen2} or {@code qwen3}. */
+    public String architecture() {
+        return config.architecture();
+    }
+
+    /** Token ids of {@code text}: BOS first if {@code addSpecial} and the model wants one. */
+    public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        return tokenizer.encode(text, addSpecial, parseSpecial);
+    }
+
     public int contextLength() {
         return contextLength;
     }
