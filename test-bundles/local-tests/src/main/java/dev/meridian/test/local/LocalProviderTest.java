@@ -1,0 +1,235 @@
+package dev.meridian.test.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+
+import dev.meridian.api.Availability;
+import dev.meridian.api.ChatRequest;
+import dev.meridian.api.ChatResponse;
+import dev.meridian.api.Completion;
+import dev.meridian.api.ErrorKind;
+import dev.meridian.api.FinishReason;
+import dev.meridian.api.GenerationOptions;
+import dev.meridian.api.ModelException;
+import dev.meridian.api.ModelProvider;
+import dev.meridian.api.ProviderProperties;
+import dev.meridian.api.StreamHandle;
+import dev.meridian.api.StreamListener;
+import dev.meridian.api.routing.Routing;
+
+/**
+ * The on-device provider in the framework, on the real 260K-parameter story model of the shared test data: load
+ * with availability, answers through the router and the console, cancel, bad files and long prompts.
+ */
+class LocalProviderTest {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    @InjectBundleContext
+    BundleContext context;
+    @InjectService
+    ConfigurationAdmin cm;
+    @InjectService
+    Routing routing;
+    @InjectService(filter = ModelProvider.ROUTED_FILTER)
+    ModelProvider routed;
+    @InjectService(timeout = 5000)
+    CommandProcessor processor;
+
+    private final List<Configuration> configurations = new ArrayList<>();
+
+    private Path model(String name) {
+        String dir = context.getProperty("meridian.testdata");
+        Path file = dir == null ? null : Path.of(dir, "models", name);
+        Assumptions.assumeTrue(file != null && Files.exists(file),
+                "../shared/testdata/models/" + name + " is absent: test skipped");
+        return file;
+    }
+
+    @BeforeEach
+    void region() throws Exception {
+        Configuration policy = cm.getFactoryConfiguration(Routing.POLICY_FACTORY_PID, "DEVICEONLY", "?");
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("region", "DEVICEONLY");
+        properties.put("scopes", new String[] { "device" });
+        policy.update(properties);
+        configurations.add(policy);
+        await(() -> routing.policies().containsKey("DEVICEONLY"), 10_000);
+        routing.selectRegion("DEVICEONLY");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Configuration configuration : configurations) {
+            configuration.delete();
+        }
+    }
+
+    private String provider(Path file, Map<String, Object> extra) throws Exception {
+        String id = "local-" + COUNTER.incrementAndGet();
+        Configuration configuration = cm.getFactoryConfiguration("meridian.provider.local", id, "?");
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(ProviderProperties.ID, id);
+        properties.put("modelFile", file.toString());
+        properties.put("threads", 2);
+        properties.put("temperature", 0.0);
+        extra.forEach(properties::put);
+        configuration.update(properties);
+        configurations.add(configuration);
+        return id;
+    }
+
+    private ModelProvider service(String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            Collection<ServiceReference<ModelProvider>> refs = context.getServiceReferences(ModelProvider.class,
+                    "(" + ProviderProperties.ID + "=" + id + ")");
+            if (!refs.isEmpty()) {
+                return context.getService(refs.iterator().next());
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(id + " did not register");
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, long millis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private String console(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), print, print)) {
+            Object result = session.execute(command);
+            return out.toString(StandardCharsets.UTF_8) + (result == null ? "" : session.format(result,
+                    Converter.INSPECT));
+        }
+    }
+
+    @Test
+    void loadsThenAnswersThroughTheRouterAsTheReferenceDoes() throws Exception {
+        String id = provider(model("stories260K-ffn192-F32.gguf"), Map.of());
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        ChatResponse response = routed.call(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS
+                .withMaxTokens(20)));
+        // llama.cpp's greedy continuation of the same prompt (../shared/testdata reference)
+        assertThat(response.text()).isEqualTo(", there was a little girl named Lily. She loved to play outsid");
+        assertThat(response.provenance().providerId()).isEqualTo(id);
+        assertThat(response.provenance().scope()).isEqualTo("device");
+        assertThat(response.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(response.usage().promptTokens()).isEqualTo(5);
+        assertThat(response.usage().completionTokens()).isEqualTo(20);
+    }
+
+    @Test
+    void consoleChatsWithTheLocalModelAndShowsItsAvailability() throws Exception {
+        String id = provider(model("stories260K-ffn192-Q8_0.gguf"), Map.of());
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        assertThat(console("ai:providers")).containsPattern(id + "\\s+device\\s+yes\\s+available");
+        assertThat(console("ai:chat -p " + id + " -n 8 -t 0 Once upon a time")).contains(", there was a little")
+                .contains("provider=" + id).contains("finish=length");
+    }
+
+    @Test
+    void cancelStopsTheGenerationWithinOneToken() throws Exception {
+        String id = provider(model("stories260K-ffn192-F32.gguf"), Map.of());
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        AtomicInteger deltas = new AtomicInteger();
+        AtomicInteger atCancel = new AtomicInteger();
+        CompletableFuture<Completion> done = new CompletableFuture<>();
+        StreamHandle[] handle = new StreamHandle[1];
+        handle[0] = local.stream(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS
+                .withMaxTokens(500)), new StreamListener() {
+                    @Override
+                    public void onText(String delta) {
+                        if (deltas.incrementAndGet() == 3) {
+                            atCancel.set(3);
+                            handle[0].cancel();
+                        }
+                    }
+
+                    @Override
+                    public void onComplete(Completion completion) {
+                        done.complete(completion);
+                    }
+                });
+        Completion end = done.get(10, TimeUnit.SECONDS);
+        assertThat(end.finishReason()).isEqualTo(FinishReason.CANCELLED);
+        Thread.sleep(200);
+        assertThat(deltas.get()).as("no delta after the cancel").isEqualTo(atCancel.get());
+        // the provider is free again at once
+        assertThat(local.call(ChatRequest.of("Once").withOptions(GenerationOptions.DEFAULTS.withMaxTokens(2)))
+                .usage().completionTokens()).isEqualTo(2);
+    }
+
+    @Test
+    void corruptModelFileLeavesTheProviderUpAndFailedWithTheReason() throws Exception {
+        Path bad = Files.createTempFile("corrupt", ".gguf");
+        Files.write(bad, "this is not a model at all, only text".getBytes(StandardCharsets.US_ASCII));
+        String id = provider(bad, Map.of());
+        ModelProvider local = service(id);
+        await(() -> local.availability().state() == Availability.State.FAILED, 10_000);
+        assertThat(local.availability().reason()).contains("not a GGUF file");
+        ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class,
+                () -> local.call(ChatRequest.of("hi")));
+        assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
+        assertThat(console("ai:providers")).contains(id).contains("failed");
+    }
+
+    @Test
+    void missingModelIsNotConfigured() throws Exception {
+        String id = provider(Path.of("/nonexistent/model.gguf"), Map.of());
+        ModelProvider local = service(id);
+        assertThat(local.availability().state()).isEqualTo(Availability.State.NOT_CONFIGURED);
+        assertThat(local.availability().reason()).contains("/nonexistent/model.gguf");
+    }
+
+    @Test
+    void promptLongerThanTheContextIsAnInvalidRequest() throws Exception {
+        String id = provider(model("stories260K-ffn192-Q4_0.gguf"), Map.of("contextLength", 16));
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        ModelException e = org.junit.jupiter.api.Assertions.assertThrows(ModelException.class, () -> local.call(
+                ChatRequest.of("Once upon a time there was a little girl who loved to play in the park every day")));
+        assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
+        assertThat(e.getMessage()).contains("the context holds 16");
+        assertThat(local.availability().isAvailable()).isTrue();
+    }
+}
