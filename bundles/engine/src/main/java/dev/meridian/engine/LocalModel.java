@@ -175,7 +175,8 @@ public final class LocalModel implements AutoCloseable {
             throw new EngineException("the prompt has " + prompt.length + " tokens; the context holds "
                     + contextLength + " and needs room for at least one more");
         }
-        KvCache cache = transformer.newCache(contextLength);
+        // no larger than this generation can fill: a full-context cache per request would cost time and memory
+        KvCache cache = transformer.newCache((int) Math.min(contextLength, (long) prompt.length + settings.maxTokens()));
         Sampler sampler = new Sampler(settings.sampling());
         StopMatcher stops = new StopMatcher(settings.stop());
         Utf8Assembler utf8 = new Utf8Assembler();
@@ -205,7 +206,7 @@ public final class LocalModel implements AutoCloseable {
                 end = Generation.End.STOP_SEQUENCE;
             } else if (generated.size() >= settings.maxTokens()) {
                 end = Generation.End.MAX_TOKENS;
-            } else if (cache.length() >= cache.capacity()) {
+            } else if (cache.length() >= contextLength) {
                 end = Generation.End.CONTEXT_FULL;
             } else if (settings.cancelled().getAsBoolean()) {
                 end = Generation.End.CANCELLED;

@@ -47,15 +47,13 @@ public final class RandomModel {
         int e = shape.embedding();
         int headDim = e / shape.heads();
         int kv = shape.kvHeads() * headDim;
-        GgmlType embeddingType = type;
-        writer.tensor("token_embd.weight", embeddingType, matrix(random, shape.vocab(), e, embeddingType), e,
-                shape.vocab());
+        weight(writer, random, "token_embd.weight", type, shape.vocab(), e);
         for (int l = 0; l < shape.layers(); l++) {
             String p = "blk." + l + ".";
             writer.tensor(p + "attn_norm.weight", GgmlType.F32, ones(e), e);
-            writer.tensor(p + "attn_q.weight", type, matrix(random, e, e, type), e, e);
-            writer.tensor(p + "attn_k.weight", type, matrix(random, kv, e, type), e, kv);
-            writer.tensor(p + "attn_v.weight", type, matrix(random, kv, e, type), e, kv);
+            weight(writer, random, p + "attn_q.weight", type, e, e);
+            weight(writer, random, p + "attn_k.weight", type, kv, e);
+            weight(writer, random, p + "attn_v.weight", type, kv, e);
             if (a.equals("qwen2")) {
                 writer.tensor(p + "attn_q.bias", GgmlType.F32, vector(random, e), e);
                 writer.tensor(p + "attn_k.bias", GgmlType.F32, vector(random, kv), kv);
@@ -65,18 +63,15 @@ public final class RandomModel {
                 writer.tensor(p + "attn_q_norm.weight", GgmlType.F32, ones(headDim), headDim);
                 writer.tensor(p + "attn_k_norm.weight", GgmlType.F32, ones(headDim), headDim);
             }
-            writer.tensor(p + "attn_output.weight", type, matrix(random, e, e, type), e, e);
+            weight(writer, random, p + "attn_output.weight", type, e, e);
             writer.tensor(p + "ffn_norm.weight", GgmlType.F32, ones(e), e);
-            writer.tensor(p + "ffn_gate.weight", type, matrix(random, shape.feedForward(), e, type), e,
-                    shape.feedForward());
-            writer.tensor(p + "ffn_up.weight", type, matrix(random, shape.feedForward(), e, type), e,
-                    shape.feedForward());
-            writer.tensor(p + "ffn_down.weight", type, matrix(random, e, shape.feedForward(), type),
-                    shape.feedForward(), e);
+            weight(writer, random, p + "ffn_gate.weight", type, shape.feedForward(), e);
+            weight(writer, random, p + "ffn_up.weight", type, shape.feedForward(), e);
+            weight(writer, random, p + "ffn_down.weight", type, e, shape.feedForward());
         }
         writer.tensor("output_norm.weight", GgmlType.F32, ones(e), e);
         if (!shape.tied()) {
-            writer.tensor("output.weight", type, matrix(random, shape.vocab(), e, type), e, shape.vocab());
+            weight(writer, random, "output.weight", type, shape.vocab(), e);
         }
         writer.write(out);
     }
@@ -120,6 +115,16 @@ public final class RandomModel {
             }
         }
         return n;
+    }
+
+    /**
+     * Writes a random matrix in {@code type}, or in Q8_0 where its rows are not whole {@code type} blocks (as
+     * llama.cpp falls back for K-quants on widths like Qwen2.5-0.5B's 896).
+     */
+    private static void weight(GgufWriter writer, SplittableRandom random, String name, GgmlType type, int rows,
+            int cols) {
+        GgmlType actual = cols % type.blockSize == 0 ? type : GgmlType.Q8_0;
+        writer.tensor(name, actual, matrix(random, rows, cols, actual), cols, rows);
     }
 
     private static byte[] matrix(SplittableRandom random, int rows, int cols, GgmlType type) {

@@ -31,6 +31,20 @@ public final class Q4KMatrix extends WeightMatrix {
         return (which == 0 ? q4 & 0xF : q4 >>> 4) | (high << 4);
     }
 
+    /** All eight 6-bit scales and mins of a super-block, from its 12 packed bytes at {@code at}. */
+    static void unpackScales(MemorySegment data, long at, int[] scales, int[] mins) {
+        int[] q = new int[12];
+        for (int i = 0; i < 12; i++) {
+            q[i] = data.get(ValueLayout.JAVA_BYTE, at + i) & 0xFF;
+        }
+        for (int j = 0; j < 4; j++) {
+            scales[j] = q[j] & 63;
+            mins[j] = q[j + 4] & 63;
+            scales[j + 4] = (q[j + 8] & 0xF) | ((q[j] >>> 6) << 4);
+            mins[j + 4] = (q[j + 8] >>> 4) | ((q[j + 4] >>> 6) << 4);
+        }
+    }
+
     @Override
     public float dot(int row, Activations x) {
         Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;

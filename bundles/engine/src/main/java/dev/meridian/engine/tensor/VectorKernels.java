@@ -112,33 +112,51 @@ final class VectorKernels {
 
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
         short[] x = a.wide();
+        int[] sums = a.sums();
+        int[] scales = new int[8];
+        int[] mins = new int[8];
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * a.d()[b];
             float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * a.d()[b];
-            long scales = block + 4;
-            long qs = block + 16;
-            IntVector scaled = IntVector.zero(I256);
+            Q4KMatrix.unpackScales(data, block + 4, scales, mins);
             int sumMins = 0;
-            for (int chunk = 0; chunk < 4; chunk++) {
-                int offset = b * 256 + chunk * 64;
-                int lowScale = Q4KMatrix.scaleMin(data, scales, 2 * chunk, 0);
-                int highScale = Q4KMatrix.scaleMin(data, scales, 2 * chunk + 1, 0);
-                for (int half = 0; half < 2; half++) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + half * 16, LE);
-                    IntVector low = nibbleProducts(packed.and((byte) 0x0F), x, offset + half * 16);
-                    IntVector high = nibbleProducts(packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), x,
-                            offset + 32 + half * 16);
-                    scaled = scaled.add(low.mul(lowScale)).add(high.mul(highScale));
-                }
-            }
             for (int j = 0; j < 8; j++) {
-                sumMins += Q4KMatrix.scaleMin(data, scales, j, 1)
-                        * (a.sums()[b * 16 + 2 * j] + a.sums()[b * 16 + 2 * j + 1]);
+                sumMins += mins[j] * (sums[b * 16 + 2 * j] + sums[b * 16 + 2 * j + 1]);
             }
-            sum += d * scaled.reduceLanes(VectorOperators.ADD) - dmin * sumMins;
+            sum += d * q4kScaled(data, block + 16, x, b * 256, scales) - dmin * sumMins;
         }
         return sum;
     }
+
+    /**
+     * Σ scale(sub-block) · Σ nibble · x over one super-block. A method of its own, returning an int, so that C2
+     * inlines every vector operation in it (in one large method it stops inlining and boxes the vectors).
+     */
+    private static int q4kScaled(MemorySegment data, long qs, short[] x, int base, int[] scales) {
+        IntVector scaled = IntVector.zero(I256);
+        for (int chunk = 0; chunk < 4; chunk++) {
+            int offset = base + chunk * 64;
+            // both 16-byte halves of a 32-value sub-block share its scale: add them as shorts (<= 3840)
+            ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + 16, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                    .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+            ShortVector high = p0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
+                    .mul(ShortVector.fromArray(S256, x, offset + 32))
+                    .add(p1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
+                            .mul(ShortVector.fromArray(S256, x, offset + 48)));
+            // written out rather than calling widen(): C2 stops inlining here and would box the vectors
+            IntVector lowSum = ((IntVector) low.convertShape(VectorOperators.S2I, I256, 0))
+                    .add((IntVector) low.convertShape(VectorOperators.S2I, I256, 1));
+            IntVector highSum = ((IntVector) high.convertShape(VectorOperators.S2I, I256, 0))
+                    .add((IntVector) high.convertShape(VectorOperators.S2I, I256, 1));
+            scaled = scaled.add(lowSum.mul(scales[2 * chunk])).add(highSum.mul(scales[2 * chunk + 1]));
+        }
+        return scaled.reduceLanes(VectorOperators.ADD);
+    }
+
 }
