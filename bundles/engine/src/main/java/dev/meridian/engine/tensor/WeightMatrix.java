@@ -62,11 +62,20 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Bf16Matr
     /** Dequantizes row {@code row} into {@code out} (embedding lookup). */
     public abstract void row(int row, float[] out);
 
-    /** {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}: each weight row is read once for all vectors. */
+    /** Activation vectors per pass over the rows: few enough to stay in the L1 cache while the rows stream by. */
+    private static final int TOKEN_TILE = 8;
+
+    /**
+     * {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}. Vectors go in tiles of {@value #TOKEN_TILE}:
+     * each weight row is read once per tile, while the tile's activations stay in the L1 cache.
+     */
     public void multiply(Activations[] x, float[][] out, int from, int to) {
-        for (int r = from; r < to; r++) {
-            for (int t = 0; t < x.length; t++) {
-                out[t][r] = dot(r, x[t]);
+        for (int tile = 0; tile < x.length; tile += TOKEN_TILE) {
+            int end = Math.min(x.length, tile + TOKEN_TILE);
+            for (int r = from; r < to; r++) {
+                for (int t = tile; t < end; t++) {
+                    out[t][r] = dot(r, x[t]);
+                }
             }
         }
     }
