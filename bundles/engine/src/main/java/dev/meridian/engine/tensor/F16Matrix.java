@@ -2,10 +2,21 @@ package dev.meridian.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 
-/** F16 weights: activations rounded to F16, products summed in float (ggml_vec_dot_f16). */
+/**
+ * 16-bit float weights, F16 or BF16: activations rounded to the same format, products summed in float
+ * (ggml_vec_dot_f16 / ggml_vec_dot_bf16).
+ */
 public final class F16Matrix extends WeightMatrix {
-    F16Matrix(MemorySegment data, int rows, int cols, long rowBytes) {
+    private final boolean brain;
+
+    F16Matrix(MemorySegment data, int rows, int cols, long rowBytes, boolean brain) {
         super(data, rows, cols, rowBytes);
+        this.brain = brain;
+    }
+
+    private float value(long offset) {
+        short bits = data.get(SHORT, offset);
+        return brain ? Numbers.bf16(bits) : Numbers.f16(bits);
     }
 
     @Override
@@ -13,7 +24,7 @@ public final class F16Matrix extends WeightMatrix {
         checkShape(x);
         float[] rounded = new float[x.length];
         for (int i = 0; i < x.length; i++) {
-            rounded[i] = Numbers.roundF16(x[i]);
+            rounded[i] = brain ? Numbers.roundBf16(x[i]) : Numbers.roundF16(x[i]);
         }
         return new Activations.Floats(rounded);
     }
@@ -24,7 +35,7 @@ public final class F16Matrix extends WeightMatrix {
         long base = row * rowBytes;
         float sum = 0;
         for (int i = 0; i < cols; i++) {
-            sum += Numbers.f16(data.get(SHORT, base + i * 2L)) * v[i];
+            sum += value(base + i * 2L) * v[i];
         }
         return sum;
     }
@@ -33,7 +44,7 @@ public final class F16Matrix extends WeightMatrix {
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int i = 0; i < cols; i++) {
-            out[i] = Numbers.f16(data.get(SHORT, base + i * 2L));
+            out[i] = value(base + i * 2L);
         }
     }
 }

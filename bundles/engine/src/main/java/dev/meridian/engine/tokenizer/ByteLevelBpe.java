@@ -87,21 +87,10 @@ public final class ByteLevelBpe extends Tokenizer {
         for (int i = 0; i < whole.length(); i++) {
             symbols.add(String.valueOf(whole.charAt(i)));
         }
-        while (symbols.size() > 1) {
-            int best = -1;
-            int bestRank = Integer.MAX_VALUE;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer rank = ranks.get(symbols.get(i) + " " + symbols.get(i + 1));
-                if (rank != null && rank < bestRank) {
-                    bestRank = rank;
-                    best = i;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
-        }
+        mergePairs(symbols, (left, right) -> {
+            Integer rank = ranks.get(left + " " + right);
+            return rank == null ? Double.POSITIVE_INFINITY : rank;
+        });
         for (String symbol : symbols) {
             int id = vocab.id(symbol);
             if (id >= 0) {

@@ -29,21 +29,10 @@ public final class SentencePieceBpe extends Tokenizer {
             symbols.add(new String(Character.toChars(cp)));
             i += Character.charCount(cp);
         }
-        while (symbols.size() > 1) {
-            int best = -1;
-            float bestScore = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                int id = vocab.id(symbols.get(i) + symbols.get(i + 1));
-                if (id >= 0 && vocab.scores[id] > bestScore) {
-                    bestScore = vocab.scores[id];
-                    best = i;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
-        }
+        mergePairs(symbols, (left, right) -> {
+            int id = vocab.id(left + right);
+            return id < 0 ? Double.POSITIVE_INFINITY : -vocab.scores[id]; // the highest score merges first
+        });
         for (String symbol : symbols) {
             int id = vocab.id(symbol);
             if (id >= 0) {

@@ -84,6 +84,28 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
         return null;
     }
 
+    /**
+     * Merges adjacent symbols while some pair may merge: each round the pair with the lowest {@code cost} (leftmost
+     * on ties); a pair that may not merge costs {@code +∞}.
+     */
+    static void mergePairs(List<String> symbols, java.util.function.ToDoubleBiFunction<String, String> cost) {
+        while (symbols.size() > 1) {
+            int best = -1;
+            double bestCost = Double.POSITIVE_INFINITY;
+            for (int i = 0; i + 1 < symbols.size(); i++) {
+                double c = cost.applyAsDouble(symbols.get(i), symbols.get(i + 1));
+                if (c < bestCost) {
+                    bestCost = c;
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                return;
+            }
+            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
+        }
+    }
+
     /** Encodes text without special tokens; {@code afterSpecial} is true at the start or after a special token. */
     protected abstract void encodeText(String text, boolean afterSpecial, List<Integer> out);
 
