@@ -14,6 +14,7 @@ import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
 import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,21 +29,23 @@ import org.slf4j.LoggerFactory;
  * {@code meridian -c "COMMAND"}. Without the property it does nothing.
  *
  * <p>
- * It waits for the host to settle first (no service event for {@value #QUIET_MS} ms, at most {@value #MAX_WAIT_MS}
- * ms), so that bundles deployed in the deploy folder have registered their providers.
+ * It waits for the host to settle first (no bundle or service event for {@value #QUIET_MS} ms, at most
+ * {@value #MAX_WAIT_MS} ms), so that bundles deployed in the deploy folder have started and registered providers.
  */
 @Component
 public final class OneShotCommand {
     static final String COMMAND = "meridian.command";
     static final String EXIT_FILE = "meridian.command.exit";
-    static final long QUIET_MS = 400;
-    static final long MAX_WAIT_MS = 10_000;
+    /** Longer than FileInstall's poll interval (1 s), which may start a deployed bundle one scan after installing it. */
+    static final long QUIET_MS = 1_500;
+    static final long MAX_WAIT_MS = 15_000;
     private static final Logger LOG = LoggerFactory.getLogger(OneShotCommand.class);
 
     private final BundleContext context;
     private final CommandProcessor processor;
     private final AtomicLong lastEvent = new AtomicLong(System.nanoTime());
     private final ServiceListener listener = event -> lastEvent.set(System.nanoTime());
+    private final BundleListener bundles = event -> lastEvent.set(System.nanoTime());
     private volatile Thread runner;
 
     @Activate
@@ -55,6 +58,7 @@ public final class OneShotCommand {
             return;
         }
         context.addServiceListener(listener);
+        context.addBundleListener(bundles);
         runner = new Thread(() -> run(command), "meridian-one-shot-command");
         runner.start();
     }
@@ -62,6 +66,7 @@ public final class OneShotCommand {
     @Deactivate
     void deactivate() {
         context.removeServiceListener(listener);
+        context.removeBundleListener(bundles);
         Thread thread = runner;
         if (thread != null) {
             thread.interrupt();

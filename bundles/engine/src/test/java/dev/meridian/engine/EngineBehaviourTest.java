@@ -45,6 +45,20 @@ class EngineBehaviourTest {
     }
 
     @Test
+    void readsGgufVersion2AsVersion3() throws Exception {
+        Path v3 = TinyModels.write(dir, "llama", GgmlType.Q4_0);
+        byte[] bytes = java.nio.file.Files.readAllBytes(v3);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4, 2);
+        Path v2 = dir.resolve("llama-v2.gguf");
+        java.nio.file.Files.write(v2, bytes);
+        int[] prompt = { 3, 1, 4, 1, 5 };
+        try (LocalModel a = LocalModel.load(v3, new LocalModel.Options(1, 32, "plain"), null);
+                LocalModel b = LocalModel.load(v2, new LocalModel.Options(1, 32, "plain"), null)) {
+            assertArrayEquals(a.score(prompt, new int[] { 9, 2, 6 }), b.score(prompt, new int[] { 9, 2, 6 }));
+        }
+    }
+
+    @Test
     void promptLongerThanTheContextIsRefusedClearly() throws Exception {
         try (LocalModel model = load("qwen2", GgmlType.Q4_0, 8)) {
             EngineException e = assertThrows(EngineException.class, () -> model.generate(new int[10],
