@@ -80,9 +80,7 @@ public final class Transformer {
             for (int t = 0; t < n; t++) {
                 rmsNorm(x[t], layer.attnNorm(), normed[t]);
             }
-            multiply(layer.q(), normed, q);
-            multiply(layer.k(), normed, k);
-            multiply(layer.v(), normed, v);
+            multiply(normed, new WeightMatrix[] { layer.q(), layer.k(), layer.v() }, new float[][][] { q, k, v });
             for (int t = 0; t < n; t++) {
                 addBias(q[t], layer.qBias());
                 addBias(k[t], layer.kBias());
@@ -105,8 +103,7 @@ public final class Transformer {
                 add(x[t], projected[t]);
                 rmsNorm(x[t], layer.ffnNorm(), normed[t]);
             }
-            multiply(layer.gate(), normed, gate);
-            multiply(layer.up(), normed, up);
+            multiply(normed, new WeightMatrix[] { layer.gate(), layer.up() }, new float[][][] { gate, up });
             for (int t = 0; t < n; t++) {
                 for (int i = 0; i < c.feedForward(); i++) {
                     float g = gate[t][i];
@@ -133,11 +130,36 @@ public final class Transformer {
 
     /** {@code out[t] = matrix · in[t]} for every t, rows split over the threads; each row is read once. */
     private void multiply(WeightMatrix matrix, float[][] in, float[][] out) {
-        Activations[] prepared = new Activations[in.length];
-        for (int t = 0; t < in.length; t++) {
-            prepared[t] = matrix.prepare(in[t]);
+        multiply(in, new WeightMatrix[] { matrix }, new float[][][] { out });
+    }
+
+    /**
+     * Several matrices over the same input ({@code Q, K, V}; {@code gate, up}) in one parallel step, so the threads
+     * meet once instead of once per matrix; matrices of the same type share the prepared activations.
+     */
+    private void multiply(float[][] in, WeightMatrix[] matrices, float[][][] outs) {
+        Activations[][] prepared = new Activations[matrices.length][];
+        int[] starts = new int[matrices.length + 1];
+        for (int m = 0; m < matrices.length; m++) {
+            if (m > 0 && matrices[m].getClass() == matrices[m - 1].getClass()) {
+                prepared[m] = prepared[m - 1];
+            } else {
+                prepared[m] = new Activations[in.length];
+                for (int t = 0; t < in.length; t++) {
+                    prepared[m][t] = matrices[m].prepare(in[t]);
+                }
+            }
+            starts[m + 1] = starts[m] + matrices[m].rows();
         }
-        parallel.rows(matrix.rows(), (from, to) -> matrix.multiply(prepared, out, from, to));
+        parallel.rows(starts[matrices.length], (from, to) -> {
+            for (int m = 0; m < matrices.length; m++) {
+                int lo = Math.max(from, starts[m]);
+                int hi = Math.min(to, starts[m + 1]);
+                if (lo < hi) {
+                    matrices[m].multiply(prepared[m], outs[m], lo - starts[m], hi - starts[m]);
+                }
+            }
+        });
     }
 
     private void attend(KvCache cache, int layer, float[][] q, float[][] out, int start) {
