@@ -102,12 +102,7 @@ public final class ChatCompletionsDialect implements WireDialect {
         String message = Json.text(error, "message");
         ErrorKind kind = ErrorCodes.kindOf(code, type, status);
         return WireErrors.failure(status, kind, "HTTP " + status + (code == null ? "" : " " + code) + ": "
-                + (message != null ? message : abbreviate(body)), responseHeaders);
-    }
-
-    static String abbreviate(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";
+                + (message != null ? message : WireErrors.excerpt(body)), responseHeaders);
     }
 
     static ModelException streamError(JsonNode error) {

@@ -15,6 +15,12 @@ public final class WireErrors {
     private WireErrors() {
     }
 
+    /** An error body for a message: one line, at most 200 characters. */
+    public static String excerpt(String body) {
+        String oneLine = body.replaceAll("\\s+", " ").strip();
+        return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";
+    }
+
     /** Whether an HTTP status may be retried at the same provider: 408, 409, 429 and 5xx. */
     public static boolean retryableStatus(int status) {
         return status == 408 || status == 409 || status == 429 || status >= 500;

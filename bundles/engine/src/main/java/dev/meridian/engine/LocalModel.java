@@ -106,10 +106,11 @@ public final class LocalModel implements AutoCloseable {
                 reported = done;
             }
         }
-        if (sink == 42 && progress == null) {
-            Thread.onSpinWait(); // keeps the reads from being optimised away
-        }
+        pageSink = sink; // keeps the reads from being optimised away
     }
+
+    @SuppressWarnings("unused")
+    private static volatile byte pageSink;
 
     public Tokenizer tokenizer() {
         return tokenizer;

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.gguf.GgufWriter;
 import dev.meridian.engine.gguf.Quantizer;
+import dev.meridian.engine.tokenizer.ByteLevelBpe;
 
 /**
  * Writes random-weight models of real shapes, so speed can be measured without downloads (and tiny ones for
@@ -80,8 +81,7 @@ public final class RandomModel {
     private static void vocabulary(GgufWriter writer, int size) {
         List<String> tokens = new ArrayList<>(size);
         for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            tokens.add(String.valueOf(printable ? (char) b : (char) (256 + unprintableIndex(b))));
+            tokens.add(String.valueOf(ByteLevelBpe.byteToChar(b)));
         }
         List<String> merges = new ArrayList<>();
         String letters = "etaoinshrdlu";
@@ -104,17 +104,6 @@ public final class RandomModel {
                 tokens).put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.merges", merges)
                 .put("tokenizer.ggml.eos_token_id", size - 1).put("tokenizer.ggml.bos_token_id", size - 1)
                 .put("tokenizer.ggml.add_bos_token", false);
-    }
-
-    private static int unprintableIndex(int b) {
-        int n = 0;
-        for (int i = 0; i < b; i++) {
-            boolean printable = (i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF);
-            if (!printable) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /**

@@ -165,7 +165,7 @@ public final class Router implements ModelProvider {
             List<String> states = new ArrayList<>();
             for (ProviderEntry entry : providers.values()) {
                 String state = !current.policy().allows(entry.scope()) ? "scope " + entry.scope() + " not allowed"
-                        : entry.provider().availability().toString();
+                        : availability(entry).toString();
                 states.add(entry.id() + ": " + state);
             }
             why.append(states.isEmpty() ? "; no provider is registered" : "; " + String.join("; ", states));
@@ -175,11 +175,7 @@ public final class Router implements ModelProvider {
 
     /** A provider's own word on whether it can serve; one that throws cannot. */
     static boolean isAvailable(ProviderEntry entry) {
-        try {
-            return entry.provider().availability().isAvailable();
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return availability(entry).isAvailable();
     }
 
     ProviderCounters counters(String providerId) {
@@ -216,14 +212,17 @@ public final class Router implements ModelProvider {
     }
 
     private ProviderStatus status(ProviderEntry entry, boolean allowed) {
-        Availability availability;
-        try {
-            availability = entry.provider().availability();
-        } catch (RuntimeException e) {
-            availability = Availability.of(Availability.State.FAILED, "availability() threw " + e);
-        }
         return new ProviderStatus(entry.id(), entry.scope(), entry.models(), entry.ranking(), entry.serviceId(),
-                entry.bundle(), availability, allowed, counters(entry.id()).snapshot());
+                entry.bundle(), availability(entry), allowed, counters(entry.id()).snapshot());
+    }
+
+    /** A provider's availability; one whose availability() throws is failed. */
+    static Availability availability(ProviderEntry entry) {
+        try {
+            return entry.provider().availability();
+        } catch (RuntimeException e) {
+            return Availability.of(Availability.State.FAILED, "availability() threw " + e);
+        }
     }
 
     /** Counters of every provider id seen since start, including ones no longer registered. */

@@ -193,7 +193,7 @@ public final class Main {
             double[] prompt = new double[runs];
             double[] generate = new double[runs];
             for (int run = -1; run < runs; run++) { // run -1 warms up the JIT
-                int[] ids = random.ints(promptTokens, 0, Math.min(vocab, 256 + 144)).toArray();
+                int[] ids = random.ints(promptTokens, 0, vocab).toArray();
                 Generation.Result result = model.generate(ids, new Generation.Settings(genTokens, Sampling.GREEDY,
                         List.of(), null), delta -> {
                         });

@@ -11,8 +11,12 @@ public final class KvCache {
     int length;
 
     KvCache(ModelConfig c, int capacity) {
+        if ((long) capacity * c.kvDim() > Integer.MAX_VALUE - 8) {
+            throw new dev.meridian.engine.EngineException("a context of " + capacity + " positions is too large for "
+                    + "this model's cache; configure a smaller context length");
+        }
         this.capacity = capacity;
-        keys = new float[c.layers()][(long) capacity * c.kvDim() > Integer.MAX_VALUE ? 0 : capacity * c.kvDim()];
+        keys = new float[c.layers()][capacity * c.kvDim()];
         values = new float[c.layers()][capacity * c.kvDim()];
     }
 

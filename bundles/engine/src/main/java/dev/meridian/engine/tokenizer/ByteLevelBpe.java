@@ -34,6 +34,11 @@ public final class ByteLevelBpe extends Tokenizer {
         }
     }
 
+    /** The character GPT-2's byte-level BPE writes for byte {@code b} in token texts. */
+    public static char byteToChar(int b) {
+        return BYTE_TO_CHAR[b & 0xFF];
+    }
+
     private final Pattern split;
     private final boolean ignoreMerges;
     private final Map<String, Integer> ranks = new HashMap<>();

@@ -109,7 +109,7 @@ final class NativeDialect implements WireDialect {
         String message = Json.text(root, "message");
         ErrorKind kind = ErrorCodes.kindOf(code, null, status);
         return WireErrors.failure(status, kind, "HTTP " + status + (code == null ? "" : " " + code) + ": "
-                + (message != null ? message : body.strip()) + requestId(root), headers);
+                + (message != null ? message : WireErrors.excerpt(body)) + requestId(root), headers);
     }
 
     private static String requestId(JsonNode root) {
