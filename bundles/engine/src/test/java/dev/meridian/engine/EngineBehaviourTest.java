@@ -69,6 +69,19 @@ class EngineBehaviourTest {
     }
 
     @Test
+    void aCacheLargerThanTheHeapIsRefusedNotThrownOutOfMemory() throws Exception {
+        Path file = dir.resolve("long-context.gguf");
+        RandomModel.write(file, new RandomModel.Shape("qwen2", 256, 2, 4, 2, 512, 512, 100_000_000, 10000f, true),
+                GgmlType.Q4_0, 1);
+        try (LocalModel model = LocalModel.load(file, new LocalModel.Options(1, 100_000_000, "plain"), null)) {
+            EngineException e = assertThrows(EngineException.class, () -> model.generate(new int[] { 1, 2 },
+                    new Generation.Settings(50_000_000, Sampling.GREEDY, List.of(), null), d -> {
+                    }));
+            assertTrue(e.getMessage().contains("MiB; the heap has"), e.getMessage());
+        }
+    }
+
+    @Test
     void aFullContextEndsWithContextFull() throws Exception {
         try (LocalModel model = load("qwen2", GgmlType.Q4_0, 8)) {
             Generation.Result result = model.generate(new int[] { 1, 2, 3, 4 }, new Generation.Settings(100,

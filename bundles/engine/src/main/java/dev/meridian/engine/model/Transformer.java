@@ -40,9 +40,17 @@ public final class Transformer {
         return w.vocabulary;
     }
 
+    /** @throws EngineException if the capacity is not positive or the cache would not fit in the free heap */
     public KvCache newCache(int capacity) {
         if (capacity <= 0) {
             throw new EngineException("context length must be positive, was " + capacity);
+        }
+        long bytes = 2L * c.layers() * capacity * c.kvDim() * Float.BYTES;
+        Runtime runtime = Runtime.getRuntime();
+        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        if (bytes > free * 3 / 4) {
+            throw new EngineException("a cache for " + capacity + " positions needs " + (bytes >> 20) + " MiB; the heap"
+                    + " has " + (free >> 20) + " MiB free (ask for fewer tokens, or give the JVM more memory)");
         }
         return new KvCache(c, capacity);
     }

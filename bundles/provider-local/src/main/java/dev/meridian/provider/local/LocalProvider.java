@@ -242,6 +242,11 @@ public final class LocalProvider implements ModelProvider {
             }
         } catch (EngineException e) {
             stream.fail(new ModelException(ErrorKind.INVALID_REQUEST, id + ": " + e.getMessage()), null);
+        } catch (OutOfMemoryError e) {
+            // the engine checks the cache against the free heap; anything else must not kill the worker thread
+            LOG.error("Local provider {}: out of memory while generating", id);
+            stream.fail(new ModelException(ErrorKind.UNAVAILABLE, "out-of-memory", id + ": out of memory", null,
+                    null, null), null);
         } catch (RuntimeException e) {
             LOG.error("Local provider {}: generation failed", id, e);
             stream.fail(new ModelException(ErrorKind.UNAVAILABLE, "engine-error", id + ": generation failed: " + e,
