@@ -1,0 +1,105 @@
+package dev.meridian.test.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host as an integrator gets it: a copy of {@code runtime/} (launcher, exported jar, conf/, an empty deploy/)
+ * started through {@code bin/meridian -c}, checked on output and exit status.
+ */
+class LauncherTest {
+    @TempDir
+    static Path home;
+
+    record Run(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void copyRuntime() throws IOException {
+        Path runtime = Path.of(System.getProperty("meridian.root", "../..")).resolve("runtime").toAbsolutePath();
+        for (String folder : List.of("bin", "conf")) {
+            try (Stream<Path> files = Files.list(runtime.resolve(folder))) {
+                Files.createDirectories(home.resolve(folder));
+                for (Path file : files.toList()) {
+                    Files.copy(file, home.resolve(folder).resolve(file.getFileName()),
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Files.createDirectories(home.resolve("target"));
+        Files.createDirectories(home.resolve("deploy"));
+        Files.copy(runtime.resolve("target/meridian.jar"), home.resolve("target/meridian.jar"));
+    }
+
+    private static Run meridian(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/meridian").toString(), "--state",
+                home.resolve("state").toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+                "/dev/null"))).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "host did not stop: " + command);
+        return new Run(process.exitValue(), new String(process.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8), new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void oneCommandPrintsItsResultAndExitsZero() throws Exception {
+        Run region = meridian("-c", "ai:region");
+        assertEquals(0, region.status(), region.err());
+        assertTrue(region.out().contains("Active region: GLOBAL"), region.out());
+        assertTrue(region.out().contains("Known regions: "), region.out());
+        Run providers = meridian("-c", "ai:providers");
+        assertEquals(0, providers.status(), providers.err());
+        assertTrue(providers.out().contains("ID") && providers.out().contains("AVAILABILITY"), providers.out());
+        assertTrue(providers.out().matches("(?s).*openai\\s+global\\s+yes\\s+not-configured.*"), providers.out());
+        assertTrue(providers.out().matches("(?s).*dashscope-cn\\s+cn-mainland\\s+no\\s+not-configured.*"),
+                providers.out());
+    }
+
+    @Test
+    void failedCommandsExitNonZeroWithTheReason() throws Exception {
+        Run unknown = meridian("-c", "ai:region ATLANTIS");
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().contains("no policy for region ATLANTIS"), unknown.err());
+        Run nonsense = meridian("-c", "ai:nonsense");
+        assertEquals(1, nonsense.status());
+        assertTrue(nonsense.err().contains("Command not found"), nonsense.err());
+        Run blocked = meridian("-c", "ai:chat hello");
+        assertEquals(1, blocked.status());
+        assertTrue(blocked.err().contains("region-blocked"), blocked.err());
+        Run badArgument = meridian("--bogus");
+        assertEquals(2, badArgument.status());
+        assertTrue(badArgument.err().contains("unknown argument '--bogus'"), badArgument.err());
+    }
+
+    @Test
+    void aBundleDroppedInTheDeployFolderServes() throws Exception {
+        Path jar = Path.of(System.getProperty("meridian.root", "../..")).resolve(
+                "test-bundles/test-provider/target/test-provider-0.1.0-SNAPSHOT.jar");
+        Path deployed = home.resolve("deploy/test-provider.jar");
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Run providers = meridian("-c", "ai:providers");
+            assertTrue(providers.out().matches("(?s).*paced\\s+device\\s+yes\\s+available.*"), providers.out());
+            Run chat = meridian("-c", "ai:chat -p paced hello");
+            assertEquals(0, chat.status(), chat.err());
+            assertTrue(chat.out().contains(":19 ") && chat.out().contains("provider=paced"), chat.out());
+        } finally {
+            Files.delete(deployed);
+        }
+    }
+}
