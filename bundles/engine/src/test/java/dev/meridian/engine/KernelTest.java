@@ -70,6 +70,44 @@ class KernelTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(GgmlType.class)
+    void batchedMultiplicationEqualsOneDotAtATime(GgmlType type) throws Exception {
+        int rows = 16;
+        int cols = 512;
+        SplittableRandom random = new SplittableRandom(31 + type.id);
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        float[] w = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < cols; i++) {
+                w[i] = (float) random.nextGaussian();
+            }
+            data.writeBytes(Quantizer.encode(type, w));
+        }
+        Path file = dir.resolve("batch-" + type + ".gguf");
+        new GgufWriter().tensor("w", type, data.toByteArray(), cols, rows).write(file);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            WeightMatrix matrix = WeightMatrix.of(gguf.tensor("w"));
+            int vectors = 11; // two tiles, fours and leftovers
+            Activations[] x = new Activations[vectors];
+            for (int t = 0; t < vectors; t++) {
+                float[] v = new float[cols];
+                for (int i = 0; i < cols; i++) {
+                    v[i] = (float) random.nextGaussian();
+                }
+                x[t] = matrix.prepare(v);
+            }
+            float[][] out = new float[vectors][rows];
+            matrix.multiply(x, out, 0, rows);
+            for (int t = 0; t < vectors; t++) {
+                for (int r = 0; r < rows; r++) {
+                    float single = matrix.dot(r, x[t]);
+                    assertEquals(single, out[t][r], 1e-5f * (1 + Math.abs(single)), type + " vector " + t + " row " + r);
+                }
+            }
+        }
+    }
+
     /** Σ row·x with x as the type's activations stand for it (dequantized Q8 blocks, rounded floats). */
     private static double reference(float[] row, float[] x, Activations prepared) {
         double sum = 0;

@@ -12,13 +12,21 @@ public sealed interface Activations {
     }
 
     /**
-     * Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value); {@code wide} holds the same values as
-     * shorts, widened once here rather than once per weight row.
+     * Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value); {@code wide} and {@code floats} hold the
+     * same values as shorts and floats, converted once here rather than once per weight row.
      */
-    record Q8Blocks(byte[] q, float[] d, short[] wide) implements Activations {
+    record Q8Blocks(byte[] q, float[] d, short[] wide, float[] floats) implements Activations {
         Q8Blocks(byte[] q, float[] d) {
-            this(q, d, widen(q));
+            this(q, d, widen(q), toFloats(q));
         }
+    }
+
+    private static float[] toFloats(byte[] q) {
+        float[] floats = new float[q.length];
+        for (int i = 0; i < q.length; i++) {
+            floats[i] = q[i];
+        }
+        return floats;
     }
 
     /** Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, and {@code sums[16 * b + g]} of each 16 values. */

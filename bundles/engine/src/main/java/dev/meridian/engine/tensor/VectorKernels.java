@@ -37,6 +37,11 @@ final class VectorKernels {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
+    /** Whether the batched float kernels run: they use 512-bit vectors (16 floats, half a block). */
+    static boolean batched() {
+        return WIDE;
+    }
+
     static String shape() {
         return (WIDE ? 512 : 256) + "-bit";
     }
@@ -78,6 +83,86 @@ final class VectorKernels {
                     acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Four dot products of one Q8_0 row with four activation vectors, for prompt processing. Each weight block is
+     * converted to floats once for all four. Products of two 8-bit values and their sums within a block are whole
+     * numbers far below 2^24, so float arithmetic computes them exactly, lane for lane as {@link #dotQ8_0} does in
+     * integers: the results are the same.
+     */
+    static void dotQ8_0x4(MemorySegment data, long base, Activations.Q8Blocks a0, Activations.Q8Blocks a1,
+            Activations.Q8Blocks a2, Activations.Q8Blocks a3, int blocks, float[] out) {
+        float[] x0 = a0.floats();
+        float[] x1 = a1.floats();
+        float[] x2 = a2.floats();
+        float[] x3 = a3.floats();
+        FloatVector acc0 = FloatVector.zero(F512);
+        FloatVector acc1 = FloatVector.zero(F512);
+        FloatVector acc2 = FloatVector.zero(F512);
+        FloatVector acc3 = FloatVector.zero(F512);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
+            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.B2F, F512, 0);
+            FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B128, data, block + 18, LE)
+                    .convertShape(VectorOperators.B2F, F512, 0);
+            int at = b * 32;
+            acc0 = w1.fma(FloatVector.fromArray(F512, x0, at + 16), w0.mul(FloatVector.fromArray(F512, x0, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a0.d()[b]), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F512, x1, at + 16), w0.mul(FloatVector.fromArray(F512, x1, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a1.d()[b]), acc1);
+            acc2 = w1.fma(FloatVector.fromArray(F512, x2, at + 16), w0.mul(FloatVector.fromArray(F512, x2, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a2.d()[b]), acc2);
+            acc3 = w1.fma(FloatVector.fromArray(F512, x3, at + 16), w0.mul(FloatVector.fromArray(F512, x3, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a3.d()[b]), acc3);
+        }
+        out[0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+
+    /**
+     * Four dot products of one Q4_0 row with four activation vectors, for prompt processing, in float: exact for the
+     * same reason as {@link #dotQ8_0x4} (a nibble times an 8-bit value, summed over a block, stays a small whole
+     * number), lane for lane as {@link #dotQ4_0} sums in integers.
+     */
+    static void dotQ4_0x4(MemorySegment data, long base, Activations.Q8Blocks a0, Activations.Q8Blocks a1,
+            Activations.Q8Blocks a2, Activations.Q8Blocks a3, int blocks, float[] out) {
+        float[] x0 = a0.floats();
+        float[] x1 = a1.floats();
+        float[] x2 = a2.floats();
+        float[] x3 = a3.floats();
+        FloatVector acc0 = FloatVector.zero(F512);
+        FloatVector acc1 = FloatVector.zero(F512);
+        FloatVector acc2 = FloatVector.zero(F512);
+        FloatVector acc3 = FloatVector.zero(F512);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
+            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            ByteVector packed = ByteVector.fromMemorySegment(B128, data, block + 2, LE);
+            FloatVector w0 = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8)
+                    .convertShape(VectorOperators.B2F, F512, 0);
+            FloatVector w1 = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                    .convertShape(VectorOperators.B2F, F512, 0);
+            int at = b * 32;
+            acc0 = w1.fma(FloatVector.fromArray(F512, x0, at + 16), w0.mul(FloatVector.fromArray(F512, x0, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a0.d()[b]), acc0);
+            acc1 = w1.fma(FloatVector.fromArray(F512, x1, at + 16), w0.mul(FloatVector.fromArray(F512, x1, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a1.d()[b]), acc1);
+            acc2 = w1.fma(FloatVector.fromArray(F512, x2, at + 16), w0.mul(FloatVector.fromArray(F512, x2, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a2.d()[b]), acc2);
+            acc3 = w1.fma(FloatVector.fromArray(F512, x3, at + 16), w0.mul(FloatVector.fromArray(F512, x3, at)))
+                    .fma(FloatVector.broadcast(F512, dw * a3.d()[b]), acc3);
+        }
+        out[0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     /** The products of 16 nibble values (already in {@code nibbles}) with 16 shorts of {@code x}, as 8 int lanes. */

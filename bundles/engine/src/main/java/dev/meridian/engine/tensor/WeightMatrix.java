@@ -80,6 +80,38 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
         }
     }
 
+    /** Four dot products of one row with four prepared vectors (a batched kernel). */
+    @FunctionalInterface
+    protected interface FourDots {
+        void run(long rowBase, Activations.Q8Blocks a0, Activations.Q8Blocks a1, Activations.Q8Blocks a2,
+                Activations.Q8Blocks a3, float[] out);
+    }
+
+    /**
+     * Batched multiplication with a kernel that takes four vectors per pass over a row, in tiles of
+     * {@value #TOKEN_TILE} vectors; vectors left over take {@link #dot}.
+     */
+    protected void multiplyInFours(Activations[] x, float[][] out, int from, int to, FourDots kernel) {
+        float[] four = new float[4];
+        for (int first = 0; first < x.length; first += TOKEN_TILE) {
+            int end = Math.min(x.length, first + TOKEN_TILE);
+            for (int r = from; r < to; r++) {
+                int t = first;
+                for (; t + 4 <= end; t += 4) {
+                    kernel.run(r * rowBytes, (Activations.Q8Blocks) x[t], (Activations.Q8Blocks) x[t + 1],
+                            (Activations.Q8Blocks) x[t + 2], (Activations.Q8Blocks) x[t + 3], four);
+                    out[t][r] = four[0];
+                    out[t + 1][r] = four[1];
+                    out[t + 2][r] = four[2];
+                    out[t + 3][r] = four[3];
+                }
+                for (; t < end; t++) {
+                    out[t][r] = dot(r, x[t]);
+                }
+            }
+        }
+    }
+
     protected void checkShape(float[] x) {
         if (x.length != cols) {
             throw new EngineException("activation length " + x.length + " does not match " + cols + " columns");
