@@ -35,12 +35,6 @@ public record Provenance(String providerId, String model, String region, String 
         return new Provenance(providerId, model, region, scope, attempts, total, firstToken, usage);
     }
 
-    /** Generated tokens per second over the whole latency, 0 when unknown. */
-    public double tokensPerSecond() {
-        long nanos = latency.toNanos();
-        return nanos <= 0 ? 0 : usage.completionTokens() * 1e9 / nanos;
-    }
-
     private static String orDash(String value) {
         return value == null ? "-" : value;
     }

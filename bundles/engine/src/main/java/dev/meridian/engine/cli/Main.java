@@ -199,7 +199,7 @@ public final class Main {
                         });
                 if (run >= 0) {
                     prompt[run] = result.promptTokensPerSecond();
-                    generate[run] = result.tokens().length * 1e9 / Math.max(1, result.generateNanos());
+                    generate[run] = result.tokensPerSecond();
                 }
             }
             Arrays.sort(prompt);

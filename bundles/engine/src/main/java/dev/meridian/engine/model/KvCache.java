@@ -28,9 +28,4 @@ public final class KvCache {
     public int capacity() {
         return capacity;
     }
-
-    /** Forgets positions from {@code position} on (to reuse a shared prompt prefix, or start over). */
-    public void truncate(int position) {
-        length = Math.max(0, Math.min(length, position));
-    }
 }
