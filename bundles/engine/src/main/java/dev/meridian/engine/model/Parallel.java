@@ -47,8 +47,16 @@ public final class Parallel implements AutoCloseable {
     }
 
     /** Runs {@code task} over {@code [0, rows)} split in contiguous shares, and waits for all of them. */
-    public synchronized void rows(int rows, RowTask task) {
-        int n = Math.min(threads, Math.max(1, rows / 16));
+    public void rows(int rows, RowTask task) {
+        split(rows, Math.min(threads, Math.max(1, rows / 16)), task);
+    }
+
+    /** As {@link #rows}, for a few large tasks (tokens of a batch): split as soon as there are two. */
+    public void tasks(int count, RowTask task) {
+        split(count, Math.min(threads, Math.max(1, count)), task);
+    }
+
+    private synchronized void split(int rows, int n, RowTask task) {
         if (n == 1 || closed) {
             task.run(0, rows);
             return;
@@ -61,16 +69,20 @@ public final class Parallel implements AutoCloseable {
         for (int i = 0; i < n - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        task.run(0, rows / n);
-        long spinStart = System.nanoTime();
-        while (pending.get() > 0) {
-            if (System.nanoTime() - spinStart < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+        try {
+            task.run(0, rows / n);
+        } finally {
+            // the workers finish their shares before the next call may hand out new ones
+            long spinStart = System.nanoTime();
+            while (pending.get() > 0) {
+                if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
+            this.task = null;
         }
-        this.task = null;
         Throwable failed = failure.getAndSet(null);
         if (failed != null) {
             throw new EngineException("kernel failed: " + failed, failed);

@@ -85,11 +85,10 @@ public final class Transformer {
         float[][] up = new float[n][c.feedForward()];
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer layer = w.layers[l];
-            for (int t = 0; t < n; t++) {
-                rmsNorm(x[t], layer.attnNorm(), normed[t]);
-            }
+            int layerIndex = l;
+            eachToken(n, t -> rmsNorm(x[t], layer.attnNorm(), normed[t]));
             multiply(normed, new WeightMatrix[] { layer.q(), layer.k(), layer.v() }, new float[][][] { q, k, v });
-            for (int t = 0; t < n; t++) {
+            eachToken(n, t -> {
                 addBias(q[t], layer.qBias());
                 addBias(k[t], layer.kBias());
                 addBias(v[t], layer.vBias());
@@ -101,27 +100,25 @@ public final class Transformer {
                 rope(k[t], c.kvHeads(), start + t);
                 int offset = (start + t) * c.kvDim();
                 for (int i = 0; i < c.kvDim(); i++) {
-                    cache.keys[l][offset + i] = Numbers.roundF16(k[t][i]);
-                    cache.values[l][offset + i] = Numbers.roundF16(v[t][i]);
+                    cache.keys[layerIndex][offset + i] = Numbers.roundF16(k[t][i]);
+                    cache.values[layerIndex][offset + i] = Numbers.roundF16(v[t][i]);
                 }
-            }
+            });
             attend(cache, l, q, attended, start);
             multiply(layer.o(), attended, projected);
-            for (int t = 0; t < n; t++) {
+            eachToken(n, t -> {
                 add(x[t], projected[t]);
                 rmsNorm(x[t], layer.ffnNorm(), normed[t]);
-            }
+            });
             multiply(normed, new WeightMatrix[] { layer.gate(), layer.up() }, new float[][][] { gate, up });
-            for (int t = 0; t < n; t++) {
+            eachToken(n, t -> {
                 for (int i = 0; i < c.feedForward(); i++) {
                     float g = gate[t][i];
                     gate[t][i] = g / (1f + (float) Math.exp(-g)) * up[t][i];
                 }
-            }
+            });
             multiply(layer.down(), gate, projected);
-            for (int t = 0; t < n; t++) {
-                add(x[t], projected[t]);
-            }
+            eachToken(n, t -> add(x[t], projected[t]));
         }
         cache.length = start + n;
         int from = allLogits ? 0 : n - 1;
@@ -152,10 +149,10 @@ public final class Transformer {
             if (m > 0 && matrices[m].getClass() == matrices[m - 1].getClass()) {
                 prepared[m] = prepared[m - 1];
             } else {
-                prepared[m] = new Activations[in.length];
-                for (int t = 0; t < in.length; t++) {
-                    prepared[m][t] = matrices[m].prepare(in[t]);
-                }
+                Activations[] vectors = new Activations[in.length];
+                WeightMatrix matrix = matrices[m];
+                eachToken(in.length, t -> vectors[t] = matrix.prepare(in[t]));
+                prepared[m] = vectors;
             }
             starts[m + 1] = starts[m] + matrices[m].rows();
         }
@@ -166,6 +163,15 @@ public final class Transformer {
                 if (lo < hi) {
                     matrices[m].multiply(prepared[m], outs[m], lo - starts[m], hi - starts[m]);
                 }
+            }
+        });
+    }
+
+    /** Runs per-token work of a batch over the threads (one token: on the caller). */
+    private void eachToken(int n, java.util.function.IntConsumer work) {
+        parallel.tasks(n, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                work.accept(t);
             }
         });
     }

@@ -12,35 +12,17 @@ public sealed interface Activations {
     }
 
     /**
-     * Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value); {@code wide} and {@code floats} hold the
-     * same values as shorts and floats, converted once here rather than once per weight row.
+     * Q8_0: {@code q[32 * b + i]} with scale {@code d[b]} (an F16 value); {@code wide} holds the same values as
+     * shorts, converted once here rather than once per weight row, and {@code dequantized} the values
+     * {@code q[i] * d[i / 32]} the batched (prompt) products take.
      */
-    record Q8Blocks(byte[] q, float[] d, short[] wide, float[] floats) implements Activations {
-        Q8Blocks(byte[] q, float[] d) {
-            this(q, d, widen(q), toFloats(q));
-        }
+    record Q8Blocks(byte[] q, float[] d, short[] wide, float[] dequantized) implements Activations {
     }
 
-    private static float[] toFloats(byte[] q) {
-        float[] floats = new float[q.length];
-        for (int i = 0; i < q.length; i++) {
-            floats[i] = q[i];
-        }
-        return floats;
-    }
-
-    /** Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, and {@code sums[16 * b + g]} of each 16 values. */
-    record Q8KBlocks(byte[] q, float[] d, int[] sums, short[] wide) implements Activations {
-        Q8KBlocks(byte[] q, float[] d, int[] sums) {
-            this(q, d, sums, widen(q));
-        }
-    }
-
-    private static short[] widen(byte[] q) {
-        short[] wide = new short[q.length];
-        for (int i = 0; i < q.length; i++) {
-            wide[i] = q[i];
-        }
-        return wide;
+    /**
+     * Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, {@code sums[16 * b + g]} of each 16 values, and the
+     * same {@code wide} and {@code dequantized} forms as {@link Q8Blocks}.
+     */
+    record Q8KBlocks(byte[] q, float[] d, int[] sums, short[] wide, float[] dequantized) implements Activations {
     }
 }

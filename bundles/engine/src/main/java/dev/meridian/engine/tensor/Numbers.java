@@ -37,6 +37,8 @@ public final class Numbers {
         int blocks = x.length / 32;
         byte[] q = new byte[x.length];
         float[] d = new float[blocks];
+        short[] wide = new short[x.length];
+        float[] dequantized = new float[x.length];
         for (int b = 0; b < blocks; b++) {
             float amax = 0;
             for (int i = 0; i < 32; i++) {
@@ -46,10 +48,13 @@ public final class Numbers {
             float inverse = scale != 0 ? 1f / scale : 0f;
             d[b] = roundF16(scale);
             for (int i = 0; i < 32; i++) {
-                q[b * 32 + i] = (byte) Math.rint(x[b * 32 + i] * inverse);
+                int v = (int) Math.rint(x[b * 32 + i] * inverse);
+                q[b * 32 + i] = (byte) v;
+                wide[b * 32 + i] = (short) v;
+                dequantized[b * 32 + i] = v * d[b];
             }
         }
-        return new Activations.Q8Blocks(q, d);
+        return new Activations.Q8Blocks(q, d, wide, dequantized);
     }
 
     /** Quantizes to Q8_K blocks of 256 as ggml's quantize_row_q8_K: the largest magnitude maps to -127. */
@@ -58,6 +63,8 @@ public final class Numbers {
         byte[] q = new byte[x.length];
         float[] d = new float[blocks];
         int[] sums = new int[blocks * 16];
+        short[] wide = new short[x.length];
+        float[] dequantized = new float[x.length];
         for (int b = 0; b < blocks; b++) {
             int base = b * 256;
             float max = 0;
@@ -75,8 +82,9 @@ public final class Numbers {
             }
             float iscale = -127f / max;
             for (int i = 0; i < 256; i++) {
-                int v = (int) Math.rint(iscale * x[base + i]);
-                q[base + i] = (byte) Math.min(127, v);
+                int v = Math.min(127, (int) Math.rint(iscale * x[base + i]));
+                q[base + i] = (byte) v;
+                wide[base + i] = (short) v;
             }
             for (int g = 0; g < 16; g++) {
                 int sum = 0;
@@ -86,7 +94,10 @@ public final class Numbers {
                 sums[b * 16 + g] = sum;
             }
             d[b] = 1 / iscale;
+            for (int i = 0; i < 256; i++) {
+                dequantized[base + i] = q[base + i] * d[b];
+            }
         }
-        return new Activations.Q8KBlocks(q, d, sums);
+        return new Activations.Q8KBlocks(q, d, sums, wide, dequantized);
     }
 }

@@ -37,15 +37,13 @@ public final class Q8_0Matrix extends WeightMatrix {
         return sum;
     }
 
-    /** Prompt processing: four vectors per pass over a weight row (see {@link VectorKernels#dotQ8_0x4}). */
     @Override
-    public void multiply(Activations[] x, float[][] out, int from, int to) {
-        if (!Kernels.VECTOR || !VectorKernels.batched()) {
-            super.multiply(x, out, from, to);
-            return;
+    protected void dequantize(int row, float[] out) {
+        if (Kernels.VECTOR) {
+            VectorKernels.dequantizeQ8_0(data, row * rowBytes, cols / 32, out);
+        } else {
+            row(row, out);
         }
-        multiplyInFours(x, out, from, to, (base, a0, a1, a2, a3, four) -> VectorKernels.dotQ8_0x4(data, base, a0,
-                a1, a2, a3, cols / 32, four));
     }
 
     @Override

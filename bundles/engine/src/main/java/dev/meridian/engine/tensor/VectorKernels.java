@@ -37,11 +37,6 @@ final class VectorKernels {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
-    /** Whether the batched float kernels run: they use 512-bit vectors (16 floats, half a block). */
-    static boolean batched() {
-        return WIDE;
-    }
-
     static String shape() {
         return (WIDE ? 512 : 256) + "-bit";
     }
@@ -85,84 +80,146 @@ final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /**
-     * Four dot products of one Q8_0 row with four activation vectors, for prompt processing. Each weight block is
-     * converted to floats once for all four. Products of two 8-bit values and their sums within a block are whole
-     * numbers far below 2^24, so float arithmetic computes them exactly, lane for lane as {@link #dotQ8_0} does in
-     * integers: the results are the same.
-     */
-    static void dotQ8_0x4(MemorySegment data, long base, Activations.Q8Blocks a0, Activations.Q8Blocks a1,
-            Activations.Q8Blocks a2, Activations.Q8Blocks a3, int blocks, float[] out) {
-        float[] x0 = a0.floats();
-        float[] x1 = a1.floats();
-        float[] x2 = a2.floats();
-        float[] x3 = a3.floats();
-        FloatVector acc0 = FloatVector.zero(F512);
-        FloatVector acc1 = FloatVector.zero(F512);
-        FloatVector acc2 = FloatVector.zero(F512);
-        FloatVector acc3 = FloatVector.zero(F512);
+    private static final VectorSpecies<Float> G = Boolean.getBoolean("g256") ? FloatVector.SPECIES_256 : F;
+
+    /** Bytes per step of the dequantizers: one per float lane. */
+    private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+
+    /** Q8_0 row as floats: each byte times its block's F16 scale (exact in float). */
+    static void dequantizeQ8_0(MemorySegment data, long base, int blocks, float[] out) {
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
-            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
-            FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
-                    .convertShape(VectorOperators.B2F, F512, 0);
-            FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B128, data, block + 18, LE)
-                    .convertShape(VectorOperators.B2F, F512, 0);
-            int at = b * 32;
-            acc0 = w1.fma(FloatVector.fromArray(F512, x0, at + 16), w0.mul(FloatVector.fromArray(F512, x0, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a0.d()[b]), acc0);
-            acc1 = w1.fma(FloatVector.fromArray(F512, x1, at + 16), w0.mul(FloatVector.fromArray(F512, x1, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a1.d()[b]), acc1);
-            acc2 = w1.fma(FloatVector.fromArray(F512, x2, at + 16), w0.mul(FloatVector.fromArray(F512, x2, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a2.d()[b]), acc2);
-            acc3 = w1.fma(FloatVector.fromArray(F512, x3, at + 16), w0.mul(FloatVector.fromArray(F512, x3, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a3.d()[b]), acc3);
+            FloatVector d = FloatVector.broadcast(F, Numbers.f16(data.get(WeightMatrix.SHORT, block)));
+            for (int j = 0; j < 32; j += F.length()) {
+                ((FloatVector) ByteVector.fromMemorySegment(BF, data, block + 2 + j, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, b * 32 + j);
+            }
         }
-        out[0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
-    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
-
-    /**
-     * Four dot products of one Q4_0 row with four activation vectors, for prompt processing, in float: exact for the
-     * same reason as {@link #dotQ8_0x4} (a nibble times an 8-bit value, summed over a block, stays a small whole
-     * number), lane for lane as {@link #dotQ4_0} sums in integers.
-     */
-    static void dotQ4_0x4(MemorySegment data, long base, Activations.Q8Blocks a0, Activations.Q8Blocks a1,
-            Activations.Q8Blocks a2, Activations.Q8Blocks a3, int blocks, float[] out) {
-        float[] x0 = a0.floats();
-        float[] x1 = a1.floats();
-        float[] x2 = a2.floats();
-        float[] x3 = a3.floats();
-        FloatVector acc0 = FloatVector.zero(F512);
-        FloatVector acc1 = FloatVector.zero(F512);
-        FloatVector acc2 = FloatVector.zero(F512);
-        FloatVector acc3 = FloatVector.zero(F512);
+    /** Q4_0 row as floats: each nibble minus 8 times its block's F16 scale (exact in float). */
+    static void dequantizeQ4_0(MemorySegment data, long base, int blocks, float[] out) {
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
-            ByteVector packed = ByteVector.fromMemorySegment(B128, data, block + 2, LE);
-            FloatVector w0 = (FloatVector) packed.and((byte) 0x0F).sub((byte) 8)
-                    .convertShape(VectorOperators.B2F, F512, 0);
-            FloatVector w1 = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                    .convertShape(VectorOperators.B2F, F512, 0);
-            int at = b * 32;
-            acc0 = w1.fma(FloatVector.fromArray(F512, x0, at + 16), w0.mul(FloatVector.fromArray(F512, x0, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a0.d()[b]), acc0);
-            acc1 = w1.fma(FloatVector.fromArray(F512, x1, at + 16), w0.mul(FloatVector.fromArray(F512, x1, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a1.d()[b]), acc1);
-            acc2 = w1.fma(FloatVector.fromArray(F512, x2, at + 16), w0.mul(FloatVector.fromArray(F512, x2, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a2.d()[b]), acc2);
-            acc3 = w1.fma(FloatVector.fromArray(F512, x3, at + 16), w0.mul(FloatVector.fromArray(F512, x3, at)))
-                    .fma(FloatVector.broadcast(F512, dw * a3.d()[b]), acc3);
+            FloatVector d = FloatVector.broadcast(F, Numbers.f16(data.get(WeightMatrix.SHORT, block)));
+            for (int j = 0; j < 16; j += F.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(BF, data, block + 2 + j, LE);
+                ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(out, b * 32 + j);
+                ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, b * 32 + 16 + j);
+            }
         }
-        out[0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@code out[t][row0 + i] = w[i] · x[t]} for {@code i < rows} and every {@code t}: a float matrix product, four
+     * rows by four vectors per pass (16 accumulators), the four rows staying in cache while the vectors go by.
+     * {@code w} has a multiple of four rows (those past {@code rows} are computed and dropped); {@code cols} is a
+     * multiple of the vector length.
+     */
+    static void multiplyTile(float[][] w, int rows, float[][] x, float[][] out, int row0, int cols) {
+        float[] results = new float[16];
+        for (int i = 0; i < rows; i += 4) {
+            int t = 0;
+            for (; t + 4 <= x.length; t += 4) {
+                fourByFour(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], x[t + 1], x[t + 2], x[t + 3], cols, results);
+                for (int v = 0; v < 4; v++) {
+                    for (int r = 0; r < Math.min(4, rows - i); r++) {
+                        out[t + v][row0 + i + r] = results[4 * v + r];
+                    }
+                }
+            }
+            for (; t < x.length; t++) {
+                fourByOne(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], cols, results);
+                for (int r = 0; r < Math.min(4, rows - i); r++) {
+                    out[t][row0 + i + r] = results[r];
+                }
+            }
+        }
+    }
+
+    /** {@code out[4 * v + r] = w_r · x_v}. */
+    private static void fourByFour(float[] w0, float[] w1, float[] w2, float[] w3, float[] x0, float[] x1,
+            float[] x2, float[] x3, int cols, float[] out) {
+        FloatVector a00 = FloatVector.zero(G);
+        FloatVector a01 = FloatVector.zero(G);
+        FloatVector a02 = FloatVector.zero(G);
+        FloatVector a03 = FloatVector.zero(G);
+        FloatVector a10 = FloatVector.zero(G);
+        FloatVector a11 = FloatVector.zero(G);
+        FloatVector a12 = FloatVector.zero(G);
+        FloatVector a13 = FloatVector.zero(G);
+        FloatVector a20 = FloatVector.zero(G);
+        FloatVector a21 = FloatVector.zero(G);
+        FloatVector a22 = FloatVector.zero(G);
+        FloatVector a23 = FloatVector.zero(G);
+        FloatVector a30 = FloatVector.zero(G);
+        FloatVector a31 = FloatVector.zero(G);
+        FloatVector a32 = FloatVector.zero(G);
+        FloatVector a33 = FloatVector.zero(G);
+        for (int k = 0; k < cols; k += G.length()) {
+            FloatVector r0 = FloatVector.fromArray(G, w0, k);
+            FloatVector r1 = FloatVector.fromArray(G, w1, k);
+            FloatVector r2 = FloatVector.fromArray(G, w2, k);
+            FloatVector r3 = FloatVector.fromArray(G, w3, k);
+            FloatVector v = FloatVector.fromArray(G, x0, k);
+            a00 = r0.fma(v, a00);
+            a01 = r1.fma(v, a01);
+            a02 = r2.fma(v, a02);
+            a03 = r3.fma(v, a03);
+            v = FloatVector.fromArray(G, x1, k);
+            a10 = r0.fma(v, a10);
+            a11 = r1.fma(v, a11);
+            a12 = r2.fma(v, a12);
+            a13 = r3.fma(v, a13);
+            v = FloatVector.fromArray(G, x2, k);
+            a20 = r0.fma(v, a20);
+            a21 = r1.fma(v, a21);
+            a22 = r2.fma(v, a22);
+            a23 = r3.fma(v, a23);
+            v = FloatVector.fromArray(G, x3, k);
+            a30 = r0.fma(v, a30);
+            a31 = r1.fma(v, a31);
+            a32 = r2.fma(v, a32);
+            a33 = r3.fma(v, a33);
+        }
+        out[0] = a00.reduceLanes(VectorOperators.ADD);
+        out[1] = a01.reduceLanes(VectorOperators.ADD);
+        out[2] = a02.reduceLanes(VectorOperators.ADD);
+        out[3] = a03.reduceLanes(VectorOperators.ADD);
+        out[4] = a10.reduceLanes(VectorOperators.ADD);
+        out[5] = a11.reduceLanes(VectorOperators.ADD);
+        out[6] = a12.reduceLanes(VectorOperators.ADD);
+        out[7] = a13.reduceLanes(VectorOperators.ADD);
+        out[8] = a20.reduceLanes(VectorOperators.ADD);
+        out[9] = a21.reduceLanes(VectorOperators.ADD);
+        out[10] = a22.reduceLanes(VectorOperators.ADD);
+        out[11] = a23.reduceLanes(VectorOperators.ADD);
+        out[12] = a30.reduceLanes(VectorOperators.ADD);
+        out[13] = a31.reduceLanes(VectorOperators.ADD);
+        out[14] = a32.reduceLanes(VectorOperators.ADD);
+        out[15] = a33.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code out[r] = w_r · x}. */
+    private static void fourByOne(float[] w0, float[] w1, float[] w2, float[] w3, float[] x, int cols,
+            float[] out) {
+        FloatVector a0 = FloatVector.zero(G);
+        FloatVector a1 = FloatVector.zero(G);
+        FloatVector a2 = FloatVector.zero(G);
+        FloatVector a3 = FloatVector.zero(G);
+        for (int k = 0; k < cols; k += G.length()) {
+            FloatVector v = FloatVector.fromArray(G, x, k);
+            a0 = FloatVector.fromArray(G, w0, k).fma(v, a0);
+            a1 = FloatVector.fromArray(G, w1, k).fma(v, a1);
+            a2 = FloatVector.fromArray(G, w2, k).fma(v, a2);
+            a3 = FloatVector.fromArray(G, w3, k).fma(v, a3);
+        }
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
     }
 
     /** The products of 16 nibble values (already in {@code nibbles}) with 16 shorts of {@code x}, as 8 int lanes. */

@@ -64,48 +64,64 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
 
     /** Activation vectors per pass over the rows: few enough to stay in the L1 cache while the rows stream by. */
     private static final int TOKEN_TILE = 8;
+    /** Vectors from which the batched product dequantizes rows and multiplies in float; below it, dot by dot. */
+    private static final int FLOAT_PRODUCT_MIN = 4;
+    /** Rows dequantized at a time in the float product (a multiple of the kernel's four rows). */
+    private static final int ROW_TILE = 16;
 
     /**
-     * {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}. Vectors go in tiles of {@value #TOKEN_TILE}:
-     * each weight row is read once per tile, while the tile's activations stay in the L1 cache.
+     * {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}, for a batch of vectors (prompt processing).
+     * Quantized types with enough vectors take the float product: each row is dequantized once (exactly: a small
+     * integer times its F16 scale) and multiplied with the dequantized 8-bit activations in float, four rows by four
+     * vectors at a time. The activations are quantized as for {@link #dot}; only the rounding of the sums differs
+     * (relative 1e-6), where the integer kernels would convert every block's sum to float and scale it.
      */
     public void multiply(Activations[] x, float[][] out, int from, int to) {
+        float[][] dequantized = Kernels.VECTOR && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
+        if (dequantized == null) {
+            multiplyByDots(x, out, from, to);
+            return;
+        }
+        float[][] tile = new float[ROW_TILE][cols];
+        for (int first = from; first < to; first += ROW_TILE) {
+            int count = Math.min(ROW_TILE, to - first);
+            for (int i = 0; i < count; i++) {
+                dequantize(first + i, tile[i]);
+            }
+            VectorKernels.multiplyTile(tile, count, dequantized, out, first, cols);
+        }
+    }
+
+    /** The dequantized 8-bit activations, or null for activations that are plain floats. */
+    private static float[][] dequantized(Activations[] x) {
+        float[][] values = new float[x.length][];
+        for (int t = 0; t < x.length; t++) {
+            values[t] = switch (x[t]) {
+                case Activations.Q8Blocks q -> q.dequantized();
+                case Activations.Q8KBlocks q -> q.dequantized();
+                case Activations.Floats f -> null;
+            };
+            if (values[t] == null) {
+                return null;
+            }
+        }
+        return values;
+    }
+
+    /** Row {@code row} as floats for the batched float product; the Vector API version where a type has one. */
+    protected void dequantize(int row, float[] out) {
+        row(row, out);
+    }
+
+    /**
+     * Vectors in tiles of {@value #TOKEN_TILE}: each weight row is read once per tile, while the tile's activations
+     * stay in the L1 cache.
+     */
+    private void multiplyByDots(Activations[] x, float[][] out, int from, int to) {
         for (int tile = 0; tile < x.length; tile += TOKEN_TILE) {
             int end = Math.min(x.length, tile + TOKEN_TILE);
             for (int r = from; r < to; r++) {
                 for (int t = tile; t < end; t++) {
-                    out[t][r] = dot(r, x[t]);
-                }
-            }
-        }
-    }
-
-    /** Four dot products of one row with four prepared vectors (a batched kernel). */
-    @FunctionalInterface
-    protected interface FourDots {
-        void run(long rowBase, Activations.Q8Blocks a0, Activations.Q8Blocks a1, Activations.Q8Blocks a2,
-                Activations.Q8Blocks a3, float[] out);
-    }
-
-    /**
-     * Batched multiplication with a kernel that takes four vectors per pass over a row, in tiles of
-     * {@value #TOKEN_TILE} vectors; vectors left over take {@link #dot}.
-     */
-    protected void multiplyInFours(Activations[] x, float[][] out, int from, int to, FourDots kernel) {
-        float[] four = new float[4];
-        for (int first = 0; first < x.length; first += TOKEN_TILE) {
-            int end = Math.min(x.length, first + TOKEN_TILE);
-            for (int r = from; r < to; r++) {
-                int t = first;
-                for (; t + 4 <= end; t += 4) {
-                    kernel.run(r * rowBytes, (Activations.Q8Blocks) x[t], (Activations.Q8Blocks) x[t + 1],
-                            (Activations.Q8Blocks) x[t + 2], (Activations.Q8Blocks) x[t + 3], four);
-                    out[t][r] = four[0];
-                    out[t + 1][r] = four[1];
-                    out[t + 2][r] = four[2];
-                    out[t + 3][r] = four[3];
-                }
-                for (; t < end; t++) {
                     out[t][r] = dot(r, x[t]);
                 }
             }
