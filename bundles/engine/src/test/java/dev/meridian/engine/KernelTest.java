@@ -109,6 +109,61 @@ class KernelTest {
         }
     }
 
+    /** The activation quantizers (vector or scalar) give ggml's values: scale, rounding ties to even, clipping. */
+    @org.junit.jupiter.api.Test
+    void activationQuantizersFollowGgml() {
+        SplittableRandom random = new SplittableRandom(7);
+        float[] x = new float[512];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * (i < 256 ? 1 : 1e-3f);
+        }
+        x[3] = 0.5f; // ties: 0.5, 1.5 and -2.5 times the inverse scale land on .5 for the block's amax of 127
+        x[4] = 1.5f;
+        x[5] = -2.5f;
+        x[6] = 127f;
+        java.util.Arrays.fill(x, 32, 64, 0f); // an all-zero block
+        Activations.Q8Blocks q8 = Numbers.q8_0(x);
+        for (int b = 0; b < x.length / 32; b++) {
+            float amax = 0;
+            for (int i = 0; i < 32; i++) {
+                amax = Math.max(amax, Math.abs(x[b * 32 + i]));
+            }
+            float scale = amax / 127f;
+            float inverse = scale != 0 ? 1f / scale : 0f;
+            assertEquals(Numbers.roundF16(scale), q8.d()[b]);
+            for (int i = b * 32; i < b * 32 + 32; i++) {
+                int v = (int) Math.rint(x[i] * inverse);
+                assertEquals(v, q8.q()[i], "q8_0 value " + i);
+                assertEquals(v, q8.wide()[i]);
+                assertEquals(v * q8.d()[b], q8.dequantized()[i]);
+            }
+        }
+        Activations.Q8KBlocks q8k = Numbers.q8_K(x);
+        for (int b = 0; b < x.length / 256; b++) {
+            float max = 0;
+            for (int i = b * 256; i < b * 256 + 256; i++) {
+                if (Math.abs(x[i]) > Math.abs(max)) {
+                    max = x[i];
+                }
+            }
+            float iscale = -127f / max;
+            assertEquals(1 / iscale, q8k.d()[b]);
+            for (int i = b * 256; i < b * 256 + 256; i++) {
+                int v = Math.min(127, (int) Math.rint(iscale * x[i]));
+                assertEquals(v, q8k.q()[i], "q8_K value " + i);
+                assertEquals(v, q8k.wide()[i]);
+                assertEquals(v * q8k.d()[b], q8k.dequantized()[i]);
+            }
+            for (int g = 0; g < 16; g++) {
+                int sum = 0;
+                for (int i = 0; i < 16; i++) {
+                    sum += q8k.q()[b * 256 + g * 16 + i];
+                }
+                assertEquals(sum, q8k.sums()[b * 16 + g]);
+            }
+        }
+    }
+
     /** Σ row·x with x as the type's activations stand for it (dequantized Q8 blocks, rounded floats). */
     private static double reference(float[] row, float[] x, Activations prepared) {
         double sum = 0;

@@ -83,6 +83,8 @@ public final class Transformer {
         float[][] projected = new float[n][c.embedding()];
         float[][] gate = new float[n][c.feedForward()];
         float[][] up = new float[n][c.feedForward()];
+        float[][] rotations = new float[n][];
+        eachToken(n, t -> rotations[t] = rotation(start + t));
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer layer = w.layers[l];
             int layerIndex = l;
@@ -96,8 +98,8 @@ public final class Transformer {
                     normHeads(q[t], layer.qNorm(), c.heads());
                     normHeads(k[t], layer.kNorm(), c.kvHeads());
                 }
-                rope(q[t], c.heads(), start + t);
-                rope(k[t], c.kvHeads(), start + t);
+                rope(q[t], c.heads(), rotations[t]);
+                rope(k[t], c.kvHeads(), rotations[t]);
                 int offset = (start + t) * c.kvDim();
                 for (int i = 0; i < c.kvDim(); i++) {
                     cache.keys[layerIndex][offset + i] = Numbers.roundF16(k[t][i]);
@@ -111,10 +113,12 @@ public final class Transformer {
                 rmsNorm(x[t], layer.ffnNorm(), normed[t]);
             });
             multiply(normed, new WeightMatrix[] { layer.gate(), layer.up() }, new float[][][] { gate, up });
-            eachToken(n, t -> {
-                for (int i = 0; i < c.feedForward(); i++) {
-                    float g = gate[t][i];
-                    gate[t][i] = g / (1f + (float) Math.exp(-g)) * up[t][i];
+            parallel.rows(c.feedForward(), (from, to) -> {
+                for (int t = 0; t < n; t++) {
+                    for (int i = from; i < to; i++) {
+                        float g = gate[t][i];
+                        gate[t][i] = g / (1f + (float) Math.exp(-g)) * up[t][i];
+                    }
                 }
             });
             multiply(layer.down(), gate, projected);
@@ -183,7 +187,7 @@ public final class Transformer {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] keys = cache.keys[layer];
         float[] values = cache.values[layer];
-        parallel.rows(n * c.heads(), (from, to) -> {
+        parallel.tasks(n * c.heads(), (from, to) -> {
             float[] scores = new float[start + n];
             float[] query = new float[headDim];
             for (int job = from; job < to; job++) {
@@ -247,15 +251,26 @@ public final class Transformer {
         }
     }
 
-    private void rope(float[] x, int heads, int position) {
+    /** Cosines then sines of the rotary angles at {@code position}, shared by every head of every layer. */
+    private float[] rotation(int position) {
+        int half = c.ropeDims() / 2;
+        float[] table = new float[2 * half];
+        for (int i = 0; i < half; i++) {
+            float theta = position * inverseFrequencies[i];
+            table[i] = (float) Math.cos(theta);
+            table[half + i] = (float) Math.sin(theta);
+        }
+        return table;
+    }
+
+    private void rope(float[] x, int heads, float[] rotation) {
         int d = c.headDim();
         int half = c.ropeDims() / 2;
         for (int h = 0; h < heads; h++) {
             int base = h * d;
             for (int i = 0; i < half; i++) {
-                float theta = position * inverseFrequencies[i];
-                float cos = (float) Math.cos(theta);
-                float sin = (float) Math.sin(theta);
+                float cos = rotation[i];
+                float sin = rotation[half + i];
                 int a = c.neox() ? base + i : base + 2 * i;
                 int b = c.neox() ? base + i + half : base + 2 * i + 1;
                 float x0 = x[a];

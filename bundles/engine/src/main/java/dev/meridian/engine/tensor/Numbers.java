@@ -40,6 +40,12 @@ public final class Numbers {
         short[] wide = new short[x.length];
         float[] dequantized = new float[x.length];
         for (int b = 0; b < blocks; b++) {
+            if (Kernels.VECTOR) {
+                float scale = VectorKernels.maxMagnitude(x, b * 32, 32) / 127f;
+                d[b] = roundF16(scale);
+                VectorKernels.quantize(x, b * 32, 32, scale != 0 ? 1f / scale : 0f, 127, d[b], q, wide, dequantized);
+                continue;
+            }
             float amax = 0;
             for (int i = 0; i < 32; i++) {
                 amax = Math.max(amax, Math.abs(x[b * 32 + i]));
@@ -81,10 +87,16 @@ public final class Numbers {
                 continue;
             }
             float iscale = -127f / max;
-            for (int i = 0; i < 256; i++) {
-                int v = Math.min(127, (int) Math.rint(iscale * x[base + i]));
-                q[base + i] = (byte) v;
-                wide[base + i] = (short) v;
+            d[b] = 1 / iscale;
+            if (Kernels.VECTOR) {
+                VectorKernels.quantize(x, base, 256, iscale, 127, d[b], q, wide, dequantized);
+            } else {
+                for (int i = 0; i < 256; i++) {
+                    int v = Math.min(127, (int) Math.rint(iscale * x[base + i]));
+                    q[base + i] = (byte) v;
+                    wide[base + i] = (short) v;
+                    dequantized[base + i] = v * d[b];
+                }
             }
             for (int g = 0; g < 16; g++) {
                 int sum = 0;
@@ -92,10 +104,6 @@ public final class Numbers {
                     sum += q[base + g * 16 + i];
                 }
                 sums[b * 16 + g] = sum;
-            }
-            d[b] = 1 / iscale;
-            for (int i = 0; i < 256; i++) {
-                dequantized[base + i] = q[base + i] * d[b];
             }
         }
         return new Activations.Q8KBlocks(q, d, sums, wide, dequantized);

@@ -80,7 +80,36 @@ final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static final VectorSpecies<Float> G = Boolean.getBoolean("g256") ? FloatVector.SPECIES_256 : F;
+    private static final VectorSpecies<Integer> IF = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> SF = WIDE ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
+    /** Added and subtracted, rounds a float below 2^22 in magnitude to an integer, ties to even (as Math.rint). */
+    private static final float ROUNDING = 12582912f; // 1.5 * 2^23
+
+    /**
+     * Values {@code from..from+count} of {@code x} times {@code inverse}, rounded to integers (ties to even), at most
+     * {@code limit}: written as bytes to {@code q}, as shorts to {@code wide} and times {@code d} to
+     * {@code dequantized}. The same results as the scalar quantizers in {@link Numbers}.
+     */
+    static void quantize(float[] x, int from, int count, float inverse, int limit, float d, byte[] q, short[] wide,
+            float[] dequantized) {
+        for (int i = from; i < from + count; i += F.length()) {
+            FloatVector rounded = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDING).sub(ROUNDING)
+                    .min((float) limit);
+            IntVector v = (IntVector) rounded.convertShape(VectorOperators.F2I, IF, 0);
+            ((ByteVector) v.convertShape(VectorOperators.I2B, BF, 0)).intoArray(q, i);
+            ((ShortVector) v.convertShape(VectorOperators.I2S, SF, 0)).intoArray(wide, i);
+            rounded.mul(d).intoArray(dequantized, i);
+        }
+    }
+
+    /** The largest magnitude among {@code x[from..from+count)}. */
+    static float maxMagnitude(float[] x, int from, int count) {
+        FloatVector max = FloatVector.zero(F);
+        for (int i = from; i < from + count; i += F.length()) {
+            max = max.max(FloatVector.fromArray(F, x, i).abs());
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
 
     /** Bytes per step of the dequantizers: one per float lane. */
     private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
@@ -142,43 +171,43 @@ final class VectorKernels {
     /** {@code out[4 * v + r] = w_r · x_v}. */
     private static void fourByFour(float[] w0, float[] w1, float[] w2, float[] w3, float[] x0, float[] x1,
             float[] x2, float[] x3, int cols, float[] out) {
-        FloatVector a00 = FloatVector.zero(G);
-        FloatVector a01 = FloatVector.zero(G);
-        FloatVector a02 = FloatVector.zero(G);
-        FloatVector a03 = FloatVector.zero(G);
-        FloatVector a10 = FloatVector.zero(G);
-        FloatVector a11 = FloatVector.zero(G);
-        FloatVector a12 = FloatVector.zero(G);
-        FloatVector a13 = FloatVector.zero(G);
-        FloatVector a20 = FloatVector.zero(G);
-        FloatVector a21 = FloatVector.zero(G);
-        FloatVector a22 = FloatVector.zero(G);
-        FloatVector a23 = FloatVector.zero(G);
-        FloatVector a30 = FloatVector.zero(G);
-        FloatVector a31 = FloatVector.zero(G);
-        FloatVector a32 = FloatVector.zero(G);
-        FloatVector a33 = FloatVector.zero(G);
-        for (int k = 0; k < cols; k += G.length()) {
-            FloatVector r0 = FloatVector.fromArray(G, w0, k);
-            FloatVector r1 = FloatVector.fromArray(G, w1, k);
-            FloatVector r2 = FloatVector.fromArray(G, w2, k);
-            FloatVector r3 = FloatVector.fromArray(G, w3, k);
-            FloatVector v = FloatVector.fromArray(G, x0, k);
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a22 = FloatVector.zero(F);
+        FloatVector a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        FloatVector a32 = FloatVector.zero(F);
+        FloatVector a33 = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += F.length()) {
+            FloatVector r0 = FloatVector.fromArray(F, w0, k);
+            FloatVector r1 = FloatVector.fromArray(F, w1, k);
+            FloatVector r2 = FloatVector.fromArray(F, w2, k);
+            FloatVector r3 = FloatVector.fromArray(F, w3, k);
+            FloatVector v = FloatVector.fromArray(F, x0, k);
             a00 = r0.fma(v, a00);
             a01 = r1.fma(v, a01);
             a02 = r2.fma(v, a02);
             a03 = r3.fma(v, a03);
-            v = FloatVector.fromArray(G, x1, k);
+            v = FloatVector.fromArray(F, x1, k);
             a10 = r0.fma(v, a10);
             a11 = r1.fma(v, a11);
             a12 = r2.fma(v, a12);
             a13 = r3.fma(v, a13);
-            v = FloatVector.fromArray(G, x2, k);
+            v = FloatVector.fromArray(F, x2, k);
             a20 = r0.fma(v, a20);
             a21 = r1.fma(v, a21);
             a22 = r2.fma(v, a22);
             a23 = r3.fma(v, a23);
-            v = FloatVector.fromArray(G, x3, k);
+            v = FloatVector.fromArray(F, x3, k);
             a30 = r0.fma(v, a30);
             a31 = r1.fma(v, a31);
             a32 = r2.fma(v, a32);
@@ -205,16 +234,16 @@ final class VectorKernels {
     /** {@code out[r] = w_r · x}. */
     private static void fourByOne(float[] w0, float[] w1, float[] w2, float[] w3, float[] x, int cols,
             float[] out) {
-        FloatVector a0 = FloatVector.zero(G);
-        FloatVector a1 = FloatVector.zero(G);
-        FloatVector a2 = FloatVector.zero(G);
-        FloatVector a3 = FloatVector.zero(G);
-        for (int k = 0; k < cols; k += G.length()) {
-            FloatVector v = FloatVector.fromArray(G, x, k);
-            a0 = FloatVector.fromArray(G, w0, k).fma(v, a0);
-            a1 = FloatVector.fromArray(G, w1, k).fma(v, a1);
-            a2 = FloatVector.fromArray(G, w2, k).fma(v, a2);
-            a3 = FloatVector.fromArray(G, w3, k).fma(v, a3);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int k = 0; k < cols; k += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, k);
+            a0 = FloatVector.fromArray(F, w0, k).fma(v, a0);
+            a1 = FloatVector.fromArray(F, w1, k).fma(v, a1);
+            a2 = FloatVector.fromArray(F, w2, k).fma(v, a2);
+            a3 = FloatVector.fromArray(F, w3, k).fma(v, a3);
         }
         out[0] = a0.reduceLanes(VectorOperators.ADD);
         out[1] = a1.reduceLanes(VectorOperators.ADD);
@@ -252,53 +281,66 @@ final class VectorKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    private static final java.lang.foreign.ValueLayout.OfInt INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
+            .withOrder(LE);
+
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
         short[] x = a.wide();
         int[] sums = a.sums();
-        int[] scales = new int[8];
-        int[] mins = new int[8];
-        float sum = 0;
+        float[] dx = a.d();
+        FloatVector acc = FloatVector.zero(F256);
+        float minSum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
-            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * a.d()[b];
-            float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * a.d()[b];
-            Q4KMatrix.unpackScales(data, block + 4, scales, mins);
-            int sumMins = 0;
-            for (int j = 0; j < 8; j++) {
-                sumMins += mins[j] * (sums[b * 16 + 2 * j] + sums[b * 16 + 2 * j + 1]);
+            // the eight 6-bit scales and mins, four to an int (see Q4KMatrix.unpackScales for the layout)
+            int p = data.get(INT, block + 4);
+            int q = data.get(INT, block + 8);
+            int r = data.get(INT, block + 12);
+            int scales03 = p & 0x3F3F3F3F;
+            int scales47 = (r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030);
+            int mins03 = q & 0x3F3F3F3F;
+            int mins47 = ((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030);
+            int g = b * 16;
+            int mins = 0;
+            for (int j = 0; j < 4; j++) {
+                mins += ((mins03 >>> (8 * j)) & 0xFF) * (sums[g + 2 * j] + sums[g + 2 * j + 1])
+                        + ((mins47 >>> (8 * j)) & 0xFF) * (sums[g + 8 + 2 * j] + sums[g + 9 + 2 * j]);
             }
-            sum += d * q4kScaled(data, block + 16, x, b * 256, scales) - dmin * sumMins;
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * mins;
+            long qs = block + 16;
+            int at = b * 256;
+            IntVector scaled = IntVector.zero(I256);
+            for (int chunk = 0; chunk < 4; chunk++) {
+                // 32 bytes: low nibbles are one sub-block, high nibbles the next
+                int offset = at + chunk * 64;
+                int scales = chunk < 2 ? scales03 >>> (16 * chunk) : scales47 >>> (16 * (chunk - 2));
+                // both 16-byte halves of a sub-block share its scale: add them as shorts (<= 3810)
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                // pairs of short lanes summed as int lanes: each low half sign-extended plus the high half
+                // (written out: C2 stops inlining helpers here and then boxes the vectors)
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                IntVector lowSum = lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16));
+                IntVector highSum = highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(highPairs.lanewise(VectorOperators.ASHR, 16));
+                scaled = scaled.add(lowSum.mul(scales & 0xFF)).add(highSum.mul((scales >>> 8) & 0xFF));
+            }
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
+            acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
+                    acc);
         }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD) - minSum;
     }
 
-    /**
-     * Σ scale(sub-block) · Σ nibble · x over one super-block. A method of its own, returning an int, so that C2
-     * inlines every vector operation in it (in one large method it stops inlining and boxes the vectors).
-     */
-    private static int q4kScaled(MemorySegment data, long qs, short[] x, int base, int[] scales) {
-        IntVector scaled = IntVector.zero(I256);
-        for (int chunk = 0; chunk < 4; chunk++) {
-            int offset = base + chunk * 64;
-            // both 16-byte halves of a 32-value sub-block share its scale: add them as shorts (<= 3840)
-            ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + 16, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                    .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-            ShortVector high = p0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
-                    .mul(ShortVector.fromArray(S256, x, offset + 32))
-                    .add(p1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
-                            .mul(ShortVector.fromArray(S256, x, offset + 48)));
-            // written out rather than calling widen(): C2 stops inlining here and would box the vectors
-            IntVector lowSum = ((IntVector) low.convertShape(VectorOperators.S2I, I256, 0))
-                    .add((IntVector) low.convertShape(VectorOperators.S2I, I256, 1));
-            IntVector highSum = ((IntVector) high.convertShape(VectorOperators.S2I, I256, 0))
-                    .add((IntVector) high.convertShape(VectorOperators.S2I, I256, 1));
-            scaled = scaled.add(lowSum.mul(scales[2 * chunk])).add(highSum.mul(scales[2 * chunk + 1]));
-        }
-        return scaled.reduceLanes(VectorOperators.ADD);
-    }
+
 
 }
