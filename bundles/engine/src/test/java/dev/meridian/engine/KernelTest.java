@@ -100,10 +100,17 @@ class KernelTest {
             float[][] out = new float[vectors][rows];
             matrix.multiply(x, out, 0, 3); // row ranges as the threads split them
             matrix.multiply(x, out, 3, rows);
+            float[] row = new float[cols];
             for (int t = 0; t < vectors; t++) {
                 for (int r = 0; r < rows; r++) {
+                    // the two sum in different orders: allow float rounding on the scale of the terms' magnitudes
+                    matrix.row(r, row);
+                    double magnitude = 0;
+                    for (int i = 0; i < cols; i++) {
+                        magnitude += Math.abs(row[i] * activation(x[t], i));
+                    }
                     float single = matrix.dot(r, x[t]);
-                    assertEquals(single, out[t][r], 1e-5f * (1 + Math.abs(single)), type + " vector " + t + " row " + r);
+                    assertEquals(single, out[t][r], 1e-6 * (1 + magnitude), type + " vector " + t + " row " + r);
                 }
             }
         }
@@ -168,14 +175,17 @@ class KernelTest {
     private static double reference(float[] row, float[] x, Activations prepared) {
         double sum = 0;
         for (int i = 0; i < row.length; i++) {
-            double a = switch (prepared) {
-                case Activations.Floats f -> f.values()[i];
-                case Activations.Q8Blocks q -> q.q()[i] * (double) q.d()[i / 32];
-                case Activations.Q8KBlocks q -> q.q()[i] * (double) q.d()[i / 256];
-            };
-            sum += row[i] * a;
+            sum += row[i] * activation(prepared, i);
         }
         return sum;
+    }
+
+    private static double activation(Activations prepared, int i) {
+        return switch (prepared) {
+            case Activations.Floats f -> f.values()[i];
+            case Activations.Q8Blocks q -> q.q()[i] * (double) q.d()[i / 32];
+            case Activations.Q8KBlocks q -> q.q()[i] * (double) q.d()[i / 256];
+        };
     }
 
     @ParameterizedTest

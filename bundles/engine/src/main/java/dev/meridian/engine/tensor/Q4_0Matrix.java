@@ -17,7 +17,8 @@ public final class Q4_0Matrix extends WeightMatrix {
     @Override
     public Activations prepare(float[] x) {
         checkShape(x);
-        return Numbers.q8_0(x);
+        Activations.Q8Blocks q8 = Numbers.q8_0(x);
+        return Kernels.VECTOR ? q8.withNibbleMix() : q8;
     }
 
     @Override

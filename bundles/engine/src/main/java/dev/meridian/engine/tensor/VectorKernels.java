@@ -29,6 +29,7 @@ final class VectorKernels {
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
 
     private VectorKernels() {
     }
@@ -64,6 +65,29 @@ final class VectorKernels {
     }
 
     static float dotQ8_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        if (!WIDE) {
+            return dotQ8_0Narrow(data, base, a, blocks);
+        }
+        short[] x = a.wide();
+        float[] d = a.d();
+        FloatVector acc = FloatVector.zero(F512);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
+            // two products per short lane (|sum| <= 2 * 128 * 127 fits), then one widening to 16 floats
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 18, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector p = w0.mul(ShortVector.fromArray(S256, x, b * 32))
+                    .add(w1.mul(ShortVector.fromArray(S256, x, b * 32 + 16)));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0))
+                    .fma(FloatVector.broadcast(F512, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ8_0Narrow(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         short[] x = a.wide();
         float[] d = a.d();
         FloatVector acc = FloatVector.zero(FI);
@@ -259,7 +283,37 @@ final class VectorKernels {
                 .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
     }
 
+    /**
+     * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
+     * activations' nibble mix {@code m = x[i + 16] - 16 x[i]}, {@code p x[i] + hi m = lo x[i] + hi x[i + 16]}.
+     * The short products wrap, but the true lane value (at most 2 * 15 * 127) fits, so the wrapped sum is exact.
+     * The offset of 8 is subtracted per block from the activations' sums.
+     */
     static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        if (!WIDE) {
+            return dotQ4_0Narrow(data, base, a, blocks);
+        }
+        short[] x = a.wide();
+        short[] mix = a.nibbleMix();
+        float[] d = a.d();
+        float[] offsets = a.offsets();
+        FloatVector acc = FloatVector.zero(F512);
+        float offset = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)));
+            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0))
+                    .fma(FloatVector.broadcast(F512, dw * d[b]), acc);
+            offset += dw * offsets[b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - offset;
+    }
+
+    private static float dotQ4_0Narrow(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         short[] x = a.wide();
         float[] d = a.d();
         FloatVector acc = FloatVector.zero(F256);
