@@ -16,29 +16,30 @@ public sealed interface Activations {
      * shorts, converted once here rather than once per weight row, and {@code dequantized} the values
      * {@code q[i] * d[i / 32]} the batched (prompt) products take.
      */
-    record Q8Blocks(byte[] q, float[] d, short[] wide, float[] dequantized, short[] nibbleMix, float[] offsets)
+    record Q8Blocks(byte[] q, float[] d, short[] wide, float[] dequantized, short[] nibbleMix, short[] nibbleOffset)
             implements Activations {
         Q8Blocks(byte[] q, float[] d, short[] wide, float[] dequantized) {
             this(q, d, wide, dequantized, null, null);
         }
 
         /**
-         * With what the Q4_0 kernel takes besides: per block, {@code nibbleMix[16 * b + i] = x[i + 16] - 16 x[i]}
-         * (so that {@code p x[i] + (p >> 4) nibbleMix[i] = lo x[i] + hi x[i + 16]} for a packed byte
-         * {@code p = lo + 16 hi}), and {@code offsets[b] = 8 d[b] Σ q} for the nibbles' offset of 8.
+         * With what the Q4_0 kernel takes besides, per block of 32 and lane {@code i < 16}:
+         * {@code nibbleMix = x[i + 16] - 16 x[i]}, so that {@code p x[i] + (p >> 4) nibbleMix = lo x[i] + hi x[i + 16]}
+         * for a packed byte {@code p = lo + 16 hi}; and {@code nibbleOffset = -8 (x[i] + x[i + 16])} for the nibbles'
+         * offset of 8.
          */
         Q8Blocks withNibbleMix() {
             short[] mix = new short[q.length / 2];
-            float[] offsets = new float[d.length];
+            short[] offset = new short[q.length / 2];
             for (int b = 0; b < d.length; b++) {
-                int sum = 0;
                 for (int i = 0; i < 16; i++) {
-                    mix[16 * b + i] = (short) (q[32 * b + 16 + i] - 16 * q[32 * b + i]);
-                    sum += q[32 * b + i] + q[32 * b + 16 + i];
+                    int x0 = q[32 * b + i];
+                    int x1 = q[32 * b + 16 + i];
+                    mix[16 * b + i] = (short) (x1 - 16 * x0);
+                    offset[16 * b + i] = (short) (-8 * (x0 + x1));
                 }
-                offsets[b] = 8 * sum * d[b];
             }
-            return new Q8Blocks(q, d, wide, dequantized, mix, offsets);
+            return new Q8Blocks(q, d, wide, dequantized, mix, offset);
         }
     }
 

@@ -285,9 +285,9 @@ final class VectorKernels {
 
     /**
      * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
-     * activations' nibble mix {@code m = x[i + 16] - 16 x[i]}, {@code p x[i] + hi m = lo x[i] + hi x[i + 16]}.
-     * The short products wrap, but the true lane value (at most 2 * 15 * 127) fits, so the wrapped sum is exact.
-     * The offset of 8 is subtracted per block from the activations' sums.
+     * activations' nibble mix, {@code p x[i] + hi mix[i] - 8 (x[i] + x[i + 16]) = (lo - 8) x[i] + (hi - 8) x[i + 16]}.
+     * The short arithmetic wraps on the way, but the result (at most 2 * 8 * 127 in magnitude) fits, so each lane is
+     * exact, as are its 16 lanes widened to floats: the block's sum is llama.cpp's integer sum.
      */
     static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         if (!WIDE) {
@@ -295,22 +295,50 @@ final class VectorKernels {
         }
         short[] x = a.wide();
         short[] mix = a.nibbleMix();
+        short[] offset = a.nibbleOffset();
         float[] d = a.d();
-        float[] offsets = a.offsets();
         FloatVector acc = FloatVector.zero(F512);
-        float offset = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
             ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
             ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
-                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)));
-            float dw = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
+                    .add(ShortVector.fromArray(S256, offset, b * 16));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
             acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0))
-                    .fma(FloatVector.broadcast(F512, dw * d[b]), acc);
-            offset += dw * offsets[b];
+                    .fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) - offset;
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #dotQ4_0} for rows at {@code base} and {@code base + stride}, into {@code out[at]}, {@code out[at + 1]}. */
+    static void dotQ4_0x2(MemorySegment data, long base, long stride, Activations.Q8Blocks a, int blocks, float[] out,
+            int at) {
+        short[] x = a.wide();
+        short[] mix = a.nibbleMix();
+        short[] offset = a.nibbleOffset();
+        float[] d = a.d();
+        FloatVector acc0 = FloatVector.zero(F512);
+        FloatVector acc1 = FloatVector.zero(F512);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
+            ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
+            ShortVector m = ShortVector.fromArray(S256, mix, b * 16);
+            ShortVector o = ShortVector.fromArray(S256, offset, b * 16);
+            ShortVector packed0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector packed1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + stride + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector p0 = packed0.mul(x0).add(packed0.lanewise(VectorOperators.LSHR, 4).mul(m)).add(o);
+            ShortVector p1 = packed1.mul(x0).add(packed1.lanewise(VectorOperators.LSHR, 4).mul(m)).add(o);
+            acc0 = ((FloatVector) p0.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512,
+                    Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b]), acc0);
+            acc1 = ((FloatVector) p1.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512,
+                    Numbers.f16(data.get(WeightMatrix.SHORT, block + stride)) * d[b]), acc1);
+        }
+        out[at] = acc0.reduceLanes(VectorOperators.ADD);
+        out[at + 1] = acc1.reduceLanes(VectorOperators.ADD);
     }
 
     private static float dotQ4_0Narrow(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
