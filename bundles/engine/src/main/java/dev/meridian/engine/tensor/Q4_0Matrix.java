@@ -47,7 +47,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     protected void dots(Activations x, float[] out, int from, int to) {
         Activations.Q8Blocks a = (Activations.Q8Blocks) x;
         int r = from;
-        if (Kernels.VECTOR && a.nibbleMix() != null) {
+        if (Kernels.VECTOR && VectorKernels.wide() && a.nibbleMix() != null) {
             for (; r + 1 < to; r += 2) {
                 VectorKernels.dotQ4_0x2(data, r * rowBytes, rowBytes, a, cols / 32, out, r);
             }

@@ -43,6 +43,9 @@ public final class Q6KMatrix extends WeightMatrix {
     public float dot(int row, Activations x) {
         Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
         long base = row * rowBytes;
+        if (Kernels.VECTOR) {
+            return VectorKernels.dotQ6K(data, base, a, cols / 256);
+        }
         byte[] q = a.q();
         int[] values = new int[256];
         float sum = 0;

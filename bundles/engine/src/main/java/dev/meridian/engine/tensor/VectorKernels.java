@@ -38,6 +38,11 @@ final class VectorKernels {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
+    /** Whether 512-bit vectors are in use (the two-row kernels need them). */
+    static boolean wide() {
+        return WIDE;
+    }
+
     static String shape() {
         return (WIDE ? 512 : 256) + "-bit";
     }
@@ -133,6 +138,71 @@ final class VectorKernels {
             max = max.max(FloatVector.fromArray(F, x, i).abs());
         }
         return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * Q6_K with Q8_K activations. Per super-block and per part of 16 columns, the 6-bit values of four 16-value
+     * groups are put together from the low-nibble and high-bit bytes as short lanes (0..63), multiplied by the
+     * activations, summed in pairs as ints and scaled by their group's 8-bit scale. The offset of 32 comes off the
+     * integer total through the activations' group sums, so the super-block's sum is llama.cpp's integer sum.
+     */
+    static float dotQ6K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        short[] x = a.wide();
+        int[] sums = a.sums();
+        float[] dx = a.d();
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q6KMatrix.BLOCK_BYTES;
+            long scales = block + 192;
+            int offset = 0;
+            for (int g = 0; g < 16; g++) {
+                offset += data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, scales + g) * sums[b * 16 + g];
+            }
+            IntVector scaled = IntVector.zero(I256);
+            for (int part = 0; part < 4; part++) {
+                int half = part >> 1;
+                int column = (part & 1) * 16;
+                long ql = block + half * 64 + column;
+                int at = b * 256 + half * 128 + column;
+                long groupScales = scales + half * 8 + (part & 1);
+                ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B128, data,
+                        block + 128 + half * 32 + column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                        .mul(ShortVector.fromArray(S256, x, at));
+                ShortVector p2 = lowB.and((short) 15).or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                        .mul(ShortVector.fromArray(S256, x, at + 32));
+                ShortVector p3 = lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
+                        .mul(ShortVector.fromArray(S256, x, at + 64));
+                ShortVector p4 = lowB.lanewise(VectorOperators.LSHR, 4)
+                        .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
+                        .mul(ShortVector.fromArray(S256, x, at + 96));
+                // pairs of short lanes (each at most 63 * 127) summed as ints, written out so that C2 inlines it
+                IntVector i1 = p1.reinterpretAsInts();
+                IntVector i2 = p2.reinterpretAsInts();
+                IntVector i3 = p3.reinterpretAsInts();
+                IntVector i4 = p4.reinterpretAsInts();
+                scaled = scaled
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i1.lanewise(VectorOperators.ASHR, 16))
+                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
+                        .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i2.lanewise(VectorOperators.ASHR, 16))
+                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
+                        .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i3.lanewise(VectorOperators.ASHR, 16))
+                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
+                        .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i4.lanewise(VectorOperators.ASHR, 16))
+                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+            }
+            int total = scaled.reduceLanes(VectorOperators.ADD) - 32 * offset;
+            sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 208)) * dx[b] * total;
+        }
+        return sum;
     }
 
     /** Bytes per step of the dequantizers: one per float lane. */
