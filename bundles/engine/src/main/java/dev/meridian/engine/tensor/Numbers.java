@@ -69,6 +69,7 @@ public final class Numbers {
         byte[] q = new byte[x.length];
         float[] d = new float[blocks];
         int[] sums = new int[blocks * 16];
+        int[] sums32 = new int[blocks * 8];
         short[] wide = new short[x.length];
         float[] dequantized = new float[x.length];
         for (int b = 0; b < blocks; b++) {
@@ -104,8 +105,9 @@ public final class Numbers {
                     sum += q[base + g * 16 + i];
                 }
                 sums[b * 16 + g] = sum;
+                sums32[b * 8 + g / 2] += sum;
             }
         }
-        return new Activations.Q8KBlocks(q, d, sums, wide, dequantized);
+        return new Activations.Q8KBlocks(q, d, sums, sums32, wide, dequantized);
     }
 }

@@ -26,6 +26,7 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> I = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     private static final VectorSpecies<Float> FI = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
@@ -154,50 +155,93 @@ final class VectorKernels {
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q6KMatrix.BLOCK_BYTES;
             long scales = block + 192;
-            int offset = 0;
-            for (int g = 0; g < 16; g++) {
-                offset += data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, scales + g) * sums[b * 16 + g];
-            }
+            int offset = ((IntVector) ByteVector.fromMemorySegment(B64, data, scales, LE)
+                    .convertShape(VectorOperators.B2I, I256, 0)).mul(IntVector.fromArray(I256, sums, b * 16))
+                    .add(((IntVector) ByteVector.fromMemorySegment(B64, data, scales + 8, LE)
+                            .convertShape(VectorOperators.B2I, I256, 0))
+                            .mul(IntVector.fromArray(I256, sums, b * 16 + 8)))
+                    .reduceLanes(VectorOperators.ADD);
+            // per half, two parts of 16 columns written out (fewer branches; written out in full, the method grows
+            // past what C2 inlines, and it then boxes the vectors); pairs of short lanes (each at most 63 * 127)
+            // are summed as ints
             IntVector scaled = IntVector.zero(I256);
-            for (int part = 0; part < 4; part++) {
-                int half = part >> 1;
-                int column = (part & 1) * 16;
-                long ql = block + half * 64 + column;
-                int at = b * 256 + half * 128 + column;
-                long groupScales = scales + half * 8 + (part & 1);
-                ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B128, data,
-                        block + 128 + half * 32 + column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                        .mul(ShortVector.fromArray(S256, x, at));
-                ShortVector p2 = lowB.and((short) 15).or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
-                        .mul(ShortVector.fromArray(S256, x, at + 32));
-                ShortVector p3 = lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
-                        .mul(ShortVector.fromArray(S256, x, at + 64));
-                ShortVector p4 = lowB.lanewise(VectorOperators.LSHR, 4)
-                        .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
-                        .mul(ShortVector.fromArray(S256, x, at + 96));
-                // pairs of short lanes (each at most 63 * 127) summed as ints, written out so that C2 inlines it
-                IntVector i1 = p1.reinterpretAsInts();
-                IntVector i2 = p2.reinterpretAsInts();
-                IntVector i3 = p3.reinterpretAsInts();
-                IntVector i4 = p4.reinterpretAsInts();
-                scaled = scaled
-                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(i1.lanewise(VectorOperators.ASHR, 16))
-                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
-                        .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(i2.lanewise(VectorOperators.ASHR, 16))
-                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
-                        .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(i3.lanewise(VectorOperators.ASHR, 16))
-                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
-                        .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(i4.lanewise(VectorOperators.ASHR, 16))
-                                .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+            for (int half = 0; half < 2; half++) {
+                {
+                    long ql = block + half * 64 + 0;
+                    int at = b * 256 + half * 128 + 0;
+                    long groupScales = scales + half * 8 + 0;
+                    ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B128, data,
+                            block + 128 + half * 32 + 0, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                            .mul(ShortVector.fromArray(S256, x, at));
+                    ShortVector p2 = lowB.and((short) 15).or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                            .mul(ShortVector.fromArray(S256, x, at + 32));
+                    ShortVector p3 = lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
+                            .mul(ShortVector.fromArray(S256, x, at + 64));
+                    ShortVector p4 = lowB.lanewise(VectorOperators.LSHR, 4)
+                            .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
+                            .mul(ShortVector.fromArray(S256, x, at + 96));
+                    IntVector i1 = p1.reinterpretAsInts();
+                    IntVector i2 = p2.reinterpretAsInts();
+                    IntVector i3 = p3.reinterpretAsInts();
+                    IntVector i4 = p4.reinterpretAsInts();
+                    scaled = scaled
+                            .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i1.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
+                            .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i2.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
+                            .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i3.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
+                            .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i4.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+                }
+                {
+                    long ql = block + half * 64 + 16;
+                    int at = b * 256 + half * 128 + 16;
+                    long groupScales = scales + half * 8 + 1;
+                    ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B128, data,
+                            block + 128 + half * 32 + 16, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                            .mul(ShortVector.fromArray(S256, x, at));
+                    ShortVector p2 = lowB.and((short) 15).or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                            .mul(ShortVector.fromArray(S256, x, at + 32));
+                    ShortVector p3 = lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
+                            .mul(ShortVector.fromArray(S256, x, at + 64));
+                    ShortVector p4 = lowB.lanewise(VectorOperators.LSHR, 4)
+                            .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
+                            .mul(ShortVector.fromArray(S256, x, at + 96));
+                    IntVector i1 = p1.reinterpretAsInts();
+                    IntVector i2 = p2.reinterpretAsInts();
+                    IntVector i3 = p3.reinterpretAsInts();
+                    IntVector i4 = p4.reinterpretAsInts();
+                    scaled = scaled
+                            .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i1.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
+                            .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i2.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
+                            .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i3.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
+                            .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(i4.lanewise(VectorOperators.ASHR, 16))
+                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+                }
             }
             int total = scaled.reduceLanes(VectorOperators.ADD) - 32 * offset;
             sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 208)) * dx[b] * total;
@@ -438,7 +482,7 @@ final class VectorKernels {
 
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
         short[] x = a.wide();
-        int[] sums = a.sums();
+        int[] sums32 = a.sums32();
         float[] dx = a.d();
         FloatVector acc = FloatVector.zero(F256);
         float minSum = 0;
@@ -452,40 +496,88 @@ final class VectorKernels {
             int scales47 = (r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030);
             int mins03 = q & 0x3F3F3F3F;
             int mins47 = ((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030);
-            int g = b * 16;
-            int mins = 0;
-            for (int j = 0; j < 4; j++) {
-                mins += ((mins03 >>> (8 * j)) & 0xFF) * (sums[g + 2 * j] + sums[g + 2 * j + 1])
-                        + ((mins47 >>> (8 * j)) & 0xFF) * (sums[g + 8 + 2 * j] + sums[g + 9 + 2 * j]);
-            }
+            int g = b * 8;
+            int mins = (mins03 & 0xFF) * sums32[g] + ((mins03 >>> 8) & 0xFF) * sums32[g + 1]
+                    + ((mins03 >>> 16) & 0xFF) * sums32[g + 2] + (mins03 >>> 24) * sums32[g + 3]
+                    + (mins47 & 0xFF) * sums32[g + 4] + ((mins47 >>> 8) & 0xFF) * sums32[g + 5]
+                    + ((mins47 >>> 16) & 0xFF) * sums32[g + 6] + (mins47 >>> 24) * sums32[g + 7];
             minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * mins;
             long qs = block + 16;
             int at = b * 256;
+            // four chunks of 32 bytes, written out (a loop here costs branches; helpers would box the vectors)
             IntVector scaled = IntVector.zero(I256);
-            for (int chunk = 0; chunk < 4; chunk++) {
-                // 32 bytes: low nibbles are one sub-block, high nibbles the next
-                int offset = at + chunk * 64;
-                int scales = chunk < 2 ? scales03 >>> (16 * chunk) : scales47 >>> (16 * (chunk - 2));
-                // both 16-byte halves of a sub-block share its scale: add them as shorts (<= 3810)
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + chunk * 32 + 16, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S256, x, offset + 32))
-                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                // pairs of short lanes summed as int lanes: each low half sign-extended plus the high half
-                // (written out: C2 stops inlining helpers here and then boxes the vectors)
-                IntVector lowPairs = low.reinterpretAsInts();
-                IntVector highPairs = high.reinterpretAsInts();
-                IntVector lowSum = lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16));
-                IntVector highSum = highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(highPairs.lanewise(VectorOperators.ASHR, 16));
-                scaled = scaled.add(lowSum.mul(scales & 0xFF)).add(highSum.mul((scales >>> 8) & 0xFF));
-            }
+                {
+                    int offset = at + 0 * 64;
+                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32 + 16, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(S256, x, offset + 32))
+                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                    IntVector lowPairs = low.reinterpretAsInts();
+                    IntVector highPairs = high.reinterpretAsInts();
+                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
+                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
+                }
+                {
+                    int offset = at + 1 * 64;
+                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32 + 16, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(S256, x, offset + 32))
+                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                    IntVector lowPairs = low.reinterpretAsInts();
+                    IntVector highPairs = high.reinterpretAsInts();
+                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
+                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
+                }
+                {
+                    int offset = at + 2 * 64;
+                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32 + 16, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(S256, x, offset + 32))
+                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                    IntVector lowPairs = low.reinterpretAsInts();
+                    IntVector highPairs = high.reinterpretAsInts();
+                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
+                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
+                }
+                {
+                    int offset = at + 3 * 64;
+                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32 + 16, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(S256, x, offset + 32))
+                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                    IntVector lowPairs = low.reinterpretAsInts();
+                    IntVector highPairs = high.reinterpretAsInts();
+                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
+                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
+                }
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
             acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
                     acc);
