@@ -82,6 +82,15 @@ public final class Q4KMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        if (Kernels.VECTOR) {
+            VectorKernels.dequantizeQ4K(data, row * rowBytes, cols / 256, out);
+        } else {
+            row(row, out);
+        }
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 256; b++) {

@@ -68,6 +68,15 @@ public final class Q6KMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        if (Kernels.VECTOR) {
+            VectorKernels.dequantizeQ6K(data, row * rowBytes, cols / 256, out);
+        } else {
+            row(row, out);
+        }
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         int[] values = new int[256];

@@ -279,6 +279,63 @@ final class VectorKernels {
         }
     }
 
+    /** Q4_K row as floats: {@code d * scale * q - dmin * min} per sub-block of 32, as {@link Q4KMatrix#row}. */
+    static void dequantizeQ4K(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2));
+            int p = data.get(INT, block + 4);
+            int q = data.get(INT, block + 8);
+            int r = data.get(INT, block + 12);
+            long scales = (p & 0x3F3F3F3FL) | (((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
+            long mins = (q & 0x3F3F3F3FL) | ((((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
+            for (int j = 0; j < 8; j++) {
+                FloatVector scale = FloatVector.broadcast(F, d * ((scales >>> (8 * j)) & 0xFF));
+                FloatVector min = FloatVector.broadcast(F, dmin * ((mins >>> (8 * j)) & 0xFF));
+                long qs = block + 16 + (j / 2) * 32;
+                for (int i = 0; i < 32; i += F.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BF, data, qs + i, LE);
+                    ByteVector nibbles = (j & 1) == 0 ? packed.and((byte) 0x0F)
+                            : packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    ((FloatVector) nibbles.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
+                            .intoArray(out, b * 256 + j * 32 + i);
+                }
+            }
+        }
+    }
+
+    /** Q6_K row as floats: {@code d * scale * (q - 32)} per group of 16, as {@link Q6KMatrix#row}. */
+    static void dequantizeQ6K(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q6KMatrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block + 208));
+            for (int half = 0; half < 2; half++) {
+                for (int column = 0; column < 32; column += F.length()) {
+                    long ql = block + half * 64 + column;
+                    ByteVector lowA = ByteVector.fromMemorySegment(BF, data, ql, LE);
+                    ByteVector lowB = ByteVector.fromMemorySegment(BF, data, ql + 32, LE);
+                    ByteVector high = ByteVector.fromMemorySegment(BF, data, block + 128 + half * 32 + column, LE);
+                    int at = b * 256 + half * 128 + column;
+                    q6Group(lowA.and((byte) 15).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4)), d,
+                            data, block, at, out);
+                    q6Group(lowB.and((byte) 15).or(high.and((byte) 12).lanewise(VectorOperators.LSHL, 2)), d,
+                            data, block, at + 32, out);
+                    q6Group(lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(high.and((byte) 48)), d,
+                            data, block, at + 64, out);
+                    q6Group(lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 15)
+                            .or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 48)), d, data, block, at + 96, out);
+                }
+            }
+        }
+    }
+
+    /** Writes 6-bit values (lanes of {@code q}) minus 32 times {@code d} and their group's scale, at {@code at}. */
+    private static void q6Group(ByteVector q, float d, MemorySegment data, long block, int at, float[] out) {
+        float scale = d * data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, block + 192 + (at % 256) / 16);
+        ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, at);
+    }
+
     /**
      * {@code out[t][row0 + i] = w[i] · x[t]} for {@code i < rows} and every {@code t}: a float matrix product, four
      * rows by four vectors per pass (16 accumulators), the four rows staying in cache while the vectors go by.
