@@ -42,21 +42,6 @@ public final class Q4_0Matrix extends WeightMatrix {
         return sum;
     }
 
-    /** Two rows per pass where the kernel can: they share the activation loads. */
-    @Override
-    protected void dots(Activations x, float[] out, int from, int to) {
-        Activations.Q8Blocks a = (Activations.Q8Blocks) x;
-        int r = from;
-        if (Kernels.VECTOR && VectorKernels.wide() && a.nibbleMix() != null) {
-            for (; r + 1 < to; r += 2) {
-                VectorKernels.dotQ4_0x2(data, r * rowBytes, rowBytes, a, cols / 32, out, r);
-            }
-        }
-        for (; r < to; r++) {
-            out[r] = dot(r, x);
-        }
-    }
-
     @Override
     protected void dequantize(int row, float[] out) {
         if (Kernels.VECTOR) {

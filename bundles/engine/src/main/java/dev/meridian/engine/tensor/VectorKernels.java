@@ -39,11 +39,6 @@ final class VectorKernels {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
-    /** Whether 512-bit vectors are in use (the two-row kernels need them). */
-    static boolean wide() {
-        return WIDE;
-    }
-
     static String shape() {
         return (WIDE ? 512 : 256) + "-bit";
     }
@@ -458,17 +453,16 @@ final class VectorKernels {
      * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
      * activations' nibble mix, {@code p x[i] + hi mix[i] - 8 (x[i] + x[i + 16]) = (lo - 8) x[i] + (hi - 8) x[i + 16]}.
      * The short arithmetic wraps on the way, but the result (at most 2 * 8 * 127 in magnitude) fits, so each lane is
-     * exact, as are its 16 lanes widened to floats: the block's sum is llama.cpp's integer sum.
+     * exact, and so is the block's integer sum, as llama.cpp's. 256-bit throughout: in the whole model this ran
+     * faster than widening to 16 floats in 512 bits, or two rows per pass (docs/benchmarks.md).
      */
     static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        if (!WIDE) {
-            return dotQ4_0Narrow(data, base, a, blocks);
-        }
-        short[] x = a.wide();
-        short[] mix = a.nibbleMix();
-        short[] offset = a.nibbleOffset();
-        float[] d = a.d();
-        FloatVector acc = FloatVector.zero(F512);
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        short[] offset = mixed.nibbleOffset();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
             ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
@@ -476,57 +470,10 @@ final class VectorKernels {
             ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
                     .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
                     .add(ShortVector.fromArray(S256, offset, b * 16));
-            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F512, 0))
-                    .fma(FloatVector.broadcast(F512, scale), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@link #dotQ4_0} for rows at {@code base} and {@code base + stride}, into {@code out[at]}, {@code out[at + 1]}. */
-    static void dotQ4_0x2(MemorySegment data, long base, long stride, Activations.Q8Blocks a, int blocks, float[] out,
-            int at) {
-        short[] x = a.wide();
-        short[] mix = a.nibbleMix();
-        short[] offset = a.nibbleOffset();
-        float[] d = a.d();
-        FloatVector acc0 = FloatVector.zero(F512);
-        FloatVector acc1 = FloatVector.zero(F512);
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
-            ShortVector m = ShortVector.fromArray(S256, mix, b * 16);
-            ShortVector o = ShortVector.fromArray(S256, offset, b * 16);
-            ShortVector packed0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector packed1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + stride + 2, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector p0 = packed0.mul(x0).add(packed0.lanewise(VectorOperators.LSHR, 4).mul(m)).add(o);
-            ShortVector p1 = packed1.mul(x0).add(packed1.lanewise(VectorOperators.LSHR, 4).mul(m)).add(o);
-            acc0 = ((FloatVector) p0.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512,
-                    Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b]), acc0);
-            acc1 = ((FloatVector) p1.convertShape(VectorOperators.S2F, F512, 0)).fma(FloatVector.broadcast(F512,
-                    Numbers.f16(data.get(WeightMatrix.SHORT, block + stride)) * d[b]), acc1);
-        }
-        out[at] = acc0.reduceLanes(VectorOperators.ADD);
-        out[at + 1] = acc1.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static float dotQ4_0Narrow(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        short[] x = a.wide();
-        float[] d = a.d();
-        FloatVector acc = FloatVector.zero(F256);
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            // widen the 16 packed bytes once; low nibbles pair with x[0..15], high nibbles with x[16..31]
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector low = packed.and((short) 0x0F).sub((short) 8);
-            ShortVector high = packed.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).sub((short) 8);
-            ShortVector p = low.mul(ShortVector.fromArray(S256, x, b * 32))
-                    .add(high.mul(ShortVector.fromArray(S256, x, b * 32 + 16)));
-            IntVector sum = ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0))
-                    .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
+            // adjacent short lanes summed as int lanes: each low half sign-extended plus the high half
+            IntVector pairs = p.reinterpretAsInts();
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
             acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
                     .fma(FloatVector.broadcast(F256, scale), acc);
