@@ -7,6 +7,7 @@ public enum GgmlType {
     F32(0, 1, 4),
     F16(1, 1, 2),
     Q4_0(2, 32, 18),
+    Q5_0(6, 32, 22),
     Q8_0(8, 32, 34),
     Q4_K(12, 256, 144),
     Q6_K(14, 256, 210),
@@ -45,7 +46,6 @@ public enum GgmlType {
         }
         return switch (id) {
             case 3 -> "Q4_1";
-            case 6 -> "Q5_0";
             case 7 -> "Q5_1";
             case 9 -> "Q8_1";
             case 10 -> "Q2_K";

@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import dev.meridian.engine.tensor.Numbers;
 
 /**
- * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K. Simple, valid encodings
+ * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K and Q6_K. Simple, valid encodings
  * (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
  * random-weight models and for tests.
  */
@@ -66,10 +66,40 @@ public final class Quantizer {
                     }
                 }
             }
+            case Q5_0 -> q5_0(values, out);
             case Q4_K -> q4K(values, out);
             case Q6_K -> q6K(values, out);
         }
         return out.array();
+    }
+
+    /** Q5_0: per 32 values an F16 scale, the fifth bits of all 32 in a little-endian int, then nibbles as Q4_0. */
+    private static void q5_0(float[] values, ByteBuffer out) {
+        for (int b = 0; b < values.length / 32; b++) {
+            float max = 0;
+            float amax = 0;
+            for (int i = 0; i < 32; i++) {
+                float v = values[b * 32 + i];
+                if (Math.abs(v) > amax) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -16f;
+            float id = d == 0 ? 0 : 1 / d;
+            int high = 0;
+            byte[] nibbles = new byte[16];
+            for (int i = 0; i < 16; i++) {
+                int lo = Math.min(31, (int) (values[b * 32 + i] * id + 16.5f));
+                int hi = Math.min(31, (int) (values[b * 32 + i + 16] * id + 16.5f));
+                nibbles[i] = (byte) ((lo & 0xF) | ((hi & 0xF) << 4));
+                high |= ((lo >> 4) & 1) << i;
+                high |= ((hi >> 4) & 1) << (i + 16);
+            }
+            out.putShort(Float.floatToFloat16(d));
+            out.putInt(high);
+            out.put(nibbles);
+        }
     }
 
     /** Q4_K: per 32 values a 6-bit scale and min relative to the super-block's F16 d and dmin. */

@@ -274,6 +274,29 @@ final class VectorKernels {
         }
     }
 
+    /** Q5_0 row as floats: each 5-bit value minus 16 times its block's F16 scale (exact in float). */
+    static void dequantizeQ5_0(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            int high = data.get(INT, block + 2);
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector low = packed.and((short) 15).add((short) 16,
+                    ShortVector.broadcast(S256, (short) high).and(LANE_BITS).compare(VectorOperators.NE, 0))
+                    .sub((short) 16);
+            ShortVector upper = packed.lanewise(VectorOperators.LSHR, 4).add((short) 16,
+                    ShortVector.broadcast(S256, (short) (high >>> 16)).and(LANE_BITS).compare(VectorOperators.NE, 0))
+                    .sub((short) 16);
+            for (int part = 0; part < 16 / F.length(); part++) {
+                ((FloatVector) low.convertShape(VectorOperators.S2F, F, part)).mul(d)
+                        .intoArray(out, b * 32 + part * F.length());
+                ((FloatVector) upper.convertShape(VectorOperators.S2F, F, part)).mul(d)
+                        .intoArray(out, b * 32 + 16 + part * F.length());
+            }
+        }
+    }
+
     /** Q4_K row as floats: {@code d * scale * q - dmin * min} per sub-block of 32, as {@link Q4KMatrix#row}. */
     static void dequantizeQ4K(MemorySegment data, long base, int blocks, float[] out) {
         for (int b = 0; b < blocks; b++) {
@@ -483,6 +506,46 @@ final class VectorKernels {
 
     private static final java.lang.foreign.ValueLayout.OfInt INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
             .withOrder(LE);
+    /** Lane {@code i} holds bit {@code i}: picks each lane's bit out of a broadcast 16-bit word. */
+    private static final ShortVector LANE_BITS = ShortVector.fromArray(S256, new short[] { 1, 2, 4, 8, 16, 32, 64,
+            128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768 }, 0);
+
+    /**
+     * Q5_0 with Q8_0 activations: as {@link #dotQ4_0}, plus 16 times each activation whose weight has its fifth bit
+     * set (a masked add of {@code 16 x}), and an offset of 16 instead of 8 ({@code 2 nibbleOffset}). Each short lane
+     * ends at most 2 * 16 * 127 in magnitude, so it is exact.
+     */
+    static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        short[] offset = mixed.nibbleOffset();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
+            int high = data.get(INT, block + 2);
+            ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
+            ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector o = ShortVector.fromArray(S256, offset, b * 16);
+            ShortVector p = packed.mul(x0)
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
+                    .add(o).add(o)
+                    .add(x0.lanewise(VectorOperators.LSHL, 4),
+                            ShortVector.broadcast(S256, (short) high).and(LANE_BITS).compare(VectorOperators.NE, 0))
+                    .add(x1.lanewise(VectorOperators.LSHL, 4), ShortVector.broadcast(S256, (short) (high >>> 16))
+                            .and(LANE_BITS).compare(VectorOperators.NE, 0));
+            IntVector pairs = p.reinterpretAsInts();
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
+                    .fma(FloatVector.broadcast(F256, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
 
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
         short[] x = a.wide();

@@ -12,7 +12,7 @@ import dev.meridian.engine.gguf.TensorInfo;
  * values. Dot products take activations prepared by {@link #prepare(float[])} in the numerics llama.cpp uses for
  * that type. Thread-safe (read-only).
  */
-public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix,
+public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix, Q5_0Matrix,
         Q4KMatrix, Q6KMatrix {
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,6 +40,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             case BF16 -> new F16Matrix(data, rows, cols, rowBytes, true);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols, rowBytes);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols, rowBytes);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols, rowBytes);
             case Q4_K -> new Q4KMatrix(data, rows, cols, rowBytes);
             case Q6_K -> new Q6KMatrix(data, rows, cols, rowBytes);
         };
