@@ -3,6 +3,7 @@ package dev.meridian.engine.model;
 import dev.meridian.engine.EngineException;
 import dev.meridian.engine.tensor.Activations;
 import dev.meridian.engine.tensor.Numbers;
+import dev.meridian.engine.tensor.Vectors;
 import dev.meridian.engine.tensor.WeightMatrix;
 
 /**
@@ -200,29 +201,15 @@ public final class Transformer {
                 }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p < positions; p++) {
-                    int base = p * c.kvDim() + kvHead * headDim;
-                    float dot = 0;
-                    for (int i = 0; i < headDim; i++) {
-                        dot += query[i] * keys[base + i];
-                    }
-                    scores[p] = dot * scale;
+                    scores[p] = Vectors.dot(query, 0, keys, p * c.kvDim() + kvHead * headDim, headDim) * scale;
                     max = Math.max(max, scores[p]);
                 }
-                double sum = 0;
-                for (int p = 0; p < positions; p++) {
-                    float e = (float) Math.exp(scores[p] - max);
-                    scores[p] = e;
-                    sum += e;
-                }
-                float inverse = (float) (1.0 / sum);
+                float inverse = (float) (1.0 / Vectors.exponentials(scores, positions, max));
                 int o = h * headDim;
                 java.util.Arrays.fill(out[t], o, o + headDim, 0f);
                 for (int p = 0; p < positions; p++) {
                     float weight = Numbers.roundF16(scores[p] * inverse);
-                    int base = p * c.kvDim() + kvHead * headDim;
-                    for (int i = 0; i < headDim; i++) {
-                        out[t][o + i] += weight * values[base + i];
-                    }
+                    Vectors.addScaled(weight, values, p * c.kvDim() + kvHead * headDim, out[t], o, headDim);
                 }
             }
         });

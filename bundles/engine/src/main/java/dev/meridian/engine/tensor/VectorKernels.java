@@ -57,6 +57,48 @@ final class VectorKernels {
         return sum;
     }
 
+    /** 256-bit float steps for the attention: a head (64 or 128 values) is a few of them. */
+    static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
+        FloatVector acc = FloatVector.zero(F256);
+        int i = 0;
+        for (; i + F256.length() <= n; i += F256.length()) {
+            acc = FloatVector.fromArray(F256, a, aFrom + i).fma(FloatVector.fromArray(F256, b, bFrom + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aFrom + i] * b[bFrom + i];
+        }
+        return sum;
+    }
+
+    static double exponentials(float[] scores, int n, float max) {
+        double sum = 0;
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, scores, i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, i);
+            sum += e.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(scores[i] - max);
+            scores[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
+        int i = 0;
+        for (; i + F256.length() <= n; i += F256.length()) {
+            FloatVector.fromArray(F256, x, xFrom + i)
+                    .fma(FloatVector.broadcast(F256, w), FloatVector.fromArray(F256, y, yFrom + i))
+                    .intoArray(y, yFrom + i);
+        }
+        for (; i < n; i++) {
+            y[yFrom + i] += w * x[xFrom + i];
+        }
+    }
+
     /** The products of {@code S.length()} weight bytes at {@code offset} with shorts of {@code x}, as int lanes. */
     private static IntVector products(MemorySegment data, long offset, short[] x, int at) {
         ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(BS, data, offset, LE)

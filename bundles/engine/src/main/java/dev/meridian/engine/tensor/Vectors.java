@@ -1,0 +1,50 @@
+package dev.meridian.engine.tensor;
+
+/**
+ * Float vector arithmetic for the attention over the cache (dot products of a query with each key, sums of values
+ * weighted by attention), on the Vector API where {@link Kernels#VECTOR} says it runs, else in plain loops.
+ */
+public final class Vectors {
+    private Vectors() {
+    }
+
+    /** {@code Σ a[aFrom + i] * b[bFrom + i]} for {@code i < n}. */
+    public static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
+        if (Kernels.VECTOR) {
+            return VectorKernels.dot(a, aFrom, b, bFrom, n);
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += a[aFrom + i] * b[bFrom + i];
+        }
+        return sum;
+    }
+
+    /**
+     * Replaces {@code scores[i]} by {@code exp(scores[i] - max)} for {@code i < n} and returns their sum (the
+     * softmax's numerators and denominator).
+     */
+    public static double exponentials(float[] scores, int n, float max) {
+        if (Kernels.VECTOR) {
+            return VectorKernels.exponentials(scores, n, max);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(scores[i] - max);
+            scores[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /** {@code y[yFrom + i] += w * x[xFrom + i]} for {@code i < n}. */
+    public static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
+        if (Kernels.VECTOR) {
+            VectorKernels.addScaled(w, x, xFrom, y, yFrom, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[yFrom + i] += w * x[xFrom + i];
+        }
+    }
+}
