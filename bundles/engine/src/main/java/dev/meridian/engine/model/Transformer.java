@@ -116,10 +116,7 @@ public final class Transformer {
             multiply(normed, new WeightMatrix[] { layer.gate(), layer.up() }, new float[][][] { gate, up });
             parallel.rows(c.feedForward(), (from, to) -> {
                 for (int t = 0; t < n; t++) {
-                    for (int i = from; i < to; i++) {
-                        float g = gate[t][i];
-                        gate[t][i] = g / (1f + (float) Math.exp(-g)) * up[t][i];
-                    }
+                    Vectors.swiglu(gate[t], up[t], from, to);
                 }
             });
             multiply(layer.down(), gate, projected);

@@ -87,6 +87,19 @@ final class VectorKernels {
         return sum;
     }
 
+    static void swiglu(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        for (; i + F.length() <= to; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i))
+                    .intoArray(gate, i);
+        }
+        for (; i < to; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
     static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
         int i = 0;
         for (; i + F256.length() <= n; i += F256.length()) {

@@ -37,6 +37,18 @@ public final class Vectors {
         return sum;
     }
 
+    /** SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]} for {@code from <= i < to}. */
+    public static void swiglu(float[] gate, float[] up, int from, int to) {
+        if (Kernels.VECTOR) {
+            VectorKernels.swiglu(gate, up, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
     /** {@code y[yFrom + i] += w * x[xFrom + i]} for {@code i < n}. */
     public static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
         if (Kernels.VECTOR) {
