@@ -47,16 +47,7 @@ public final class Quantizer {
             }
             case Q4_0 -> {
                 for (int b = 0; b < values.length / 32; b++) {
-                    float max = 0;
-                    float amax = 0;
-                    for (int i = 0; i < 32; i++) {
-                        float v = values[b * 32 + i];
-                        if (Math.abs(v) > amax) {
-                            amax = Math.abs(v);
-                            max = v;
-                        }
-                    }
-                    float d = max / -8f;
+                    float d = largestMagnitude(values, b * 32, 32) / -8f;
                     float id = d == 0 ? 0 : 1 / d;
                     out.putShort(Float.floatToFloat16(d));
                     for (int i = 0; i < 16; i++) {
@@ -73,19 +64,21 @@ public final class Quantizer {
         return out.array();
     }
 
+    /** The value of largest magnitude among {@code count} values from {@code from}, with its sign (the first one). */
+    private static float largestMagnitude(float[] values, int from, int count) {
+        float max = 0;
+        for (int i = from; i < from + count; i++) {
+            if (Math.abs(values[i]) > Math.abs(max)) {
+                max = values[i];
+            }
+        }
+        return max;
+    }
+
     /** Q5_0: per 32 values an F16 scale, the fifth bits of all 32 in a little-endian int, then nibbles as Q4_0. */
     private static void q5_0(float[] values, ByteBuffer out) {
         for (int b = 0; b < values.length / 32; b++) {
-            float max = 0;
-            float amax = 0;
-            for (int i = 0; i < 32; i++) {
-                float v = values[b * 32 + i];
-                if (Math.abs(v) > amax) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-            float d = max / -16f;
+            float d = largestMagnitude(values, b * 32, 32) / -16f;
             float id = d == 0 ? 0 : 1 / d;
             int high = 0;
             byte[] nibbles = new byte[16];
