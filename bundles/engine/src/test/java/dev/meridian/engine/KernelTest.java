@@ -116,6 +116,49 @@ class KernelTest {
         }
     }
 
+    /**
+     * Q5_0's layout, written by hand rather than by the quantizer: F16 scale, a little-endian int of fifth bits (bit
+     * i for value i, bit i + 16 for value i + 16), then low nibbles for values 0..15 and high nibbles for 16..31; each
+     * value minus 16. Row, dot (vector or scalar) and the prompt product all read it so.
+     */
+    @org.junit.jupiter.api.Test
+    void q5_0LayoutAsGgmlDefinesIt() throws Exception {
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        block.putShort(Float.floatToFloat16(0.5f));
+        int fifthBits = 0b1010_0000_0000_0001_1000_0000_0000_0011; // values 0, 1, 15, 16, 29 and 31
+        block.putInt(fifthBits);
+        float[] expected = new float[32];
+        for (int i = 0; i < 16; i++) {
+            int low = i;
+            int high = 15 - i;
+            block.put((byte) (low | (high << 4)));
+            expected[i] = ((low | ((fifthBits >>> i) & 1) << 4) - 16) * 0.5f;
+            expected[i + 16] = ((high | ((fifthBits >>> (i + 16)) & 1) << 4) - 16) * 0.5f;
+        }
+        Path file = dir.resolve("q5_0.gguf");
+        byte[] rows = new byte[22 * 8]; // eight rows of one block each, the same block
+        for (int r = 0; r < 8; r++) {
+            System.arraycopy(block.array(), 0, rows, r * 22, 22);
+        }
+        new GgufWriter().tensor("w", GgmlType.Q5_0, rows, 32, 8).write(file);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            WeightMatrix matrix = WeightMatrix.of(gguf.tensor("w"));
+            float[] row = new float[32];
+            matrix.row(3, row);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, row);
+            float[] x = new float[32];
+            x[0] = 1f;   // picks value 0
+            x[31] = -1f; // and minus value 31
+            Activations prepared = matrix.prepare(x);
+            double exact = reference(expected, x, prepared);
+            assertEquals(exact, matrix.dot(5, prepared), 1e-6);
+            Activations[] batch = { prepared, prepared, prepared, prepared };
+            float[][] out = new float[4][8];
+            matrix.multiply(batch, out, 0, 8);
+            assertEquals(exact, out[2][7], 1e-6);
+        }
+    }
+
     /** The activation quantizers (vector or scalar) give ggml's values: scale, rounding ties to even, clipping. */
     @org.junit.jupiter.api.Test
     void activationQuantizersFollowGgml() {
