@@ -31,7 +31,7 @@ public final class Main {
               score --model F --prompt T --tokens "i1 i2 ..."       top-1 id at each given position (teacher forcing)
               bench --model F [--threads N] [--prompt-tokens N] [--gen-tokens N] [--runs N]
                                                                     load time, prompt and generation tokens/s
-              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q5_0|Q4_K|Q6_K --out F [--seed S]
+              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q5_0|Q4_K|Q5_K|Q6_K --out F [--seed S]
             """;
 
     private Main() {
@@ -217,10 +217,10 @@ public final class Main {
     private static void randomModel(Map<String, String> options, PrintStream out) throws java.io.IOException {
         RandomModel.Shape shape = RandomModel.Shape.named(required(options, "shape"));
         String typeName = required(options, "type");
-        java.util.Set<String> quantized = java.util.Set.of("Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K");
+        java.util.Set<String> quantized = java.util.Set.of("Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K");
         if (!quantized.contains(typeName)) {
             throw new IllegalArgumentException(
-                    "--type must be Q8_0, Q4_0, Q5_0, Q4_K or Q6_K, was '" + typeName + "'");
+                    "--type must be Q8_0, Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, was '" + typeName + "'");
         }
         GgmlType type = GgmlType.valueOf(typeName);
         Path target = Path.of(required(options, "out"));

@@ -10,6 +10,7 @@ public enum GgmlType {
     Q5_0(6, 32, 22),
     Q8_0(8, 32, 34),
     Q4_K(12, 256, 144),
+    Q5_K(13, 256, 176),
     Q6_K(14, 256, 210),
     BF16(30, 1, 2);
 
@@ -50,7 +51,6 @@ public enum GgmlType {
             case 9 -> "Q8_1";
             case 10 -> "Q2_K";
             case 11 -> "Q3_K";
-            case 13 -> "Q5_K";
             case 15 -> "Q8_K";
             default -> "type " + id;
         };

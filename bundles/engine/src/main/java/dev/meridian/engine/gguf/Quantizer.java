@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import dev.meridian.engine.tensor.Numbers;
 
 /**
- * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K and Q6_K. Simple, valid encodings
+ * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K. Simple, valid encodings
  * (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
  * random-weight models and for tests.
  */
@@ -58,7 +58,8 @@ public final class Quantizer {
                 }
             }
             case Q5_0 -> q5_0(values, out);
-            case Q4_K -> q4K(values, out);
+            case Q4_K -> kQuant(values, out, false);
+            case Q5_K -> kQuant(values, out, true);
             case Q6_K -> q6K(values, out);
         }
         return out.array();
@@ -95,8 +96,13 @@ public final class Quantizer {
         }
     }
 
-    /** Q4_K: per 32 values a 6-bit scale and min relative to the super-block's F16 d and dmin. */
-    private static void q4K(float[] values, ByteBuffer out) {
+    /**
+     * Q4_K ({@code fifthBits} false) and Q5_K: per 32 values a 6-bit scale and min relative to the super-block's F16
+     * d and dmin; Q5_K keeps a fifth bit of every value in 32 bytes before the nibbles (bit 2k of byte i for value
+     * i of chunk k's first 32, bit 2k + 1 for its second 32).
+     */
+    private static void kQuant(float[] values, ByteBuffer out, boolean fifthBits) {
+        int levels = fifthBits ? 31 : 15;
         for (int b = 0; b < values.length / 256; b++) {
             float[] scales = new float[8];
             float[] mins = new float[8];
@@ -108,8 +114,8 @@ public final class Quantizer {
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
-                mins[j] = Math.max(0, -lo); // value = scale * q - min, q in 0..15
-                scales[j] = (hi + mins[j]) / 15f;
+                mins[j] = Math.max(0, -lo); // value = scale * q - min, q in 0..levels
+                scales[j] = (hi + mins[j]) / levels;
             }
             float maxScale = 0;
             float maxMin = 0;
@@ -138,16 +144,21 @@ public final class Quantizer {
                 packed[j + 8] = (byte) ((sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4));
             }
             out.put(packed);
+            byte[] high = new byte[32];
             byte[] qs = new byte[128];
             for (int j = 0; j < 8; j++) {
                 float scale = d * sc[j];
                 float min = dmin * mn[j];
                 for (int i = 0; i < 32; i++) {
                     float v = values[b * 256 + j * 32 + i];
-                    int q = scale == 0 ? 0 : Math.max(0, Math.min(15, Math.round((v + min) / scale)));
+                    int q = scale == 0 ? 0 : Math.max(0, Math.min(levels, Math.round((v + min) / scale)));
                     int index = (j / 2) * 32 + i;
-                    qs[index] |= (byte) ((j % 2 == 0) ? q : q << 4);
+                    qs[index] |= (byte) ((j % 2 == 0) ? q & 0xF : (q & 0xF) << 4);
+                    high[i] |= (byte) ((q >> 4) << j);
                 }
+            }
+            if (fifthBits) {
+                out.put(high);
             }
             out.put(qs);
         }

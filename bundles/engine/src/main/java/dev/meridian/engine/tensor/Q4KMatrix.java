@@ -21,7 +21,9 @@ public final class Q4KMatrix extends WeightMatrix {
         return Numbers.q8_K(x);
     }
 
-    /** The 6-bit scale ({@code which = 0}) or min ({@code which = 1}) of sub-block {@code j} (ggml get_scale_min_k4). */
+    /**
+     * The 6-bit scale ({@code which = 0}) or min ({@code which = 1}) of sub-block {@code j} (ggml get_scale_min_k4).
+     */
     static int scaleMin(MemorySegment data, long scales, int j, int which) {
         if (j < 4) {
             return (data.get(ValueLayout.JAVA_BYTE, scales + j + 4 * which) & 0xFF) & 63;

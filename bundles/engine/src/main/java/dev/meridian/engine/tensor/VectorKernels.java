@@ -192,6 +192,131 @@ final class VectorKernels {
     }
 
     /**
+     * Q5_K with Q8_K activations: {@link #dotQ4K} with a fifth bit for every value, from the 32 bytes before the
+     * nibbles (bit {@code 2 k} of byte {@code i} for value {@code i} of chunk {@code k}'s low nibbles, the next bit for
+     * its high nibbles). Products are at most 31 * 127, two to a short lane.
+     */
+    static float dotQ5K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        short[] x = a.wide();
+        int[] sums32 = a.sums32();
+        float[] dx = a.d();
+        FloatVector acc = FloatVector.zero(F256);
+        float minSum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q5KMatrix.BLOCK_BYTES;
+            int p = data.get(INT, block + 4);
+            int q = data.get(INT, block + 8);
+            int r = data.get(INT, block + 12);
+            int scales03 = p & 0x3F3F3F3F;
+            int scales47 = (r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030);
+            int mins03 = q & 0x3F3F3F3F;
+            int mins47 = ((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030);
+            int g = b * 8;
+            int mins = (mins03 & 0xFF) * sums32[g] + ((mins03 >>> 8) & 0xFF) * sums32[g + 1]
+                    + ((mins03 >>> 16) & 0xFF) * sums32[g + 2] + (mins03 >>> 24) * sums32[g + 3]
+                    + (mins47 & 0xFF) * sums32[g + 4] + ((mins47 >>> 8) & 0xFF) * sums32[g + 5]
+                    + ((mins47 >>> 16) & 0xFF) * sums32[g + 6] + (mins47 >>> 24) * sums32[g + 7];
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * mins;
+            ShortVector h0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector h1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            long qs = block + 48;
+            int at = b * 256;
+            // four chunks of 32 bytes written out, the fifth bit of each value moved to bit 4 with constant shifts
+            IntVector scaled = IntVector.zero(I256);
+            {
+                int offset = at;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low0 = p0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 4).and((short) 16));
+                ShortVector low1 = p1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 4).and((short) 16));
+                ShortVector high0 = p0.lanewise(VectorOperators.LSHR, 4)
+                        .or(h0.lanewise(VectorOperators.LSHL, 3).and((short) 16));
+                ShortVector high1 = p1.lanewise(VectorOperators.LSHR, 4)
+                        .or(h1.lanewise(VectorOperators.LSHL, 3).and((short) 16));
+                IntVector lowPairs = low0.mul(ShortVector.fromArray(S256, x, offset))
+                        .add(low1.mul(ShortVector.fromArray(S256, x, offset + 16))).reinterpretAsInts();
+                IntVector highPairs = high0.mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(high1.mul(ShortVector.fromArray(S256, x, offset + 48))).reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 48, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low0 = p0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 2).and((short) 16));
+                ShortVector low1 = p1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 2).and((short) 16));
+                ShortVector high0 = p0.lanewise(VectorOperators.LSHR, 4)
+                        .or(h0.lanewise(VectorOperators.LSHL, 1).and((short) 16));
+                ShortVector high1 = p1.lanewise(VectorOperators.LSHR, 4)
+                        .or(h1.lanewise(VectorOperators.LSHL, 1).and((short) 16));
+                IntVector lowPairs = low0.mul(ShortVector.fromArray(S256, x, offset))
+                        .add(low1.mul(ShortVector.fromArray(S256, x, offset + 16))).reinterpretAsInts();
+                IntVector highPairs = high0.mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(high1.mul(ShortVector.fromArray(S256, x, offset + 48))).reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
+            }
+            {
+                int offset = at + 128;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 64, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 80, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low0 = p0.and((short) 0x0F).or(h0.and((short) 16));
+                ShortVector low1 = p1.and((short) 0x0F).or(h1.and((short) 16));
+                ShortVector high0 = p0.lanewise(VectorOperators.LSHR, 4)
+                        .or(h0.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                ShortVector high1 = p1.lanewise(VectorOperators.LSHR, 4)
+                        .or(h1.lanewise(VectorOperators.LSHR, 1).and((short) 16));
+                IntVector lowPairs = low0.mul(ShortVector.fromArray(S256, x, offset))
+                        .add(low1.mul(ShortVector.fromArray(S256, x, offset + 16))).reinterpretAsInts();
+                IntVector highPairs = high0.mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(high1.mul(ShortVector.fromArray(S256, x, offset + 48))).reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 192;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 96, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 112, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low0 = p0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHR, 2).and((short) 16));
+                ShortVector low1 = p1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHR, 2).and((short) 16));
+                ShortVector high0 = p0.lanewise(VectorOperators.LSHR, 4)
+                        .or(h0.lanewise(VectorOperators.LSHR, 3).and((short) 16));
+                ShortVector high1 = p1.lanewise(VectorOperators.LSHR, 4)
+                        .or(h1.lanewise(VectorOperators.LSHR, 3).and((short) 16));
+                IntVector lowPairs = low0.mul(ShortVector.fromArray(S256, x, offset))
+                        .add(low1.mul(ShortVector.fromArray(S256, x, offset + 16))).reinterpretAsInts();
+                IntVector highPairs = high0.mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(high1.mul(ShortVector.fromArray(S256, x, offset + 48))).reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
+            }
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
+            acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minSum;
+    }
+
+    /**
      * Q6_K with Q8_K activations. Per super-block and per part of 16 columns, the 6-bit values of four 16-value
      * groups are put together from the low-nibble and high-bit bytes as short lanes (0..63), multiplied by the
      * activations, summed in pairs as ints and scaled by their group's 8-bit scale. The offset of 32 comes off the
@@ -354,8 +479,18 @@ final class VectorKernels {
 
     /** Q4_K row as floats: {@code d * scale * q - dmin * min} per sub-block of 32, as {@link Q4KMatrix#row}. */
     static void dequantizeQ4K(MemorySegment data, long base, int blocks, float[] out) {
+        dequantizeK(data, base, blocks, out, false);
+    }
+
+    /** Q5_K row as floats, as {@link Q5KMatrix#row}. */
+    static void dequantizeQ5K(MemorySegment data, long base, int blocks, float[] out) {
+        dequantizeK(data, base, blocks, out, true);
+    }
+
+    /** Q4_K or, with {@code fifthBits}, Q5_K (32 bytes of fifth bits between the scales and the nibbles). */
+    private static void dequantizeK(MemorySegment data, long base, int blocks, float[] out, boolean fifthBits) {
         for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
+            long block = base + b * (long) (fifthBits ? Q5KMatrix.BLOCK_BYTES : Q4KMatrix.BLOCK_BYTES);
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
             float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2));
             int p = data.get(INT, block + 4);
@@ -366,11 +501,15 @@ final class VectorKernels {
             for (int j = 0; j < 8; j++) {
                 FloatVector scale = FloatVector.broadcast(F, d * ((scales >>> (8 * j)) & 0xFF));
                 FloatVector min = FloatVector.broadcast(F, dmin * ((mins >>> (8 * j)) & 0xFF));
-                long qs = block + 16 + (j / 2) * 32;
+                long qs = block + (fifthBits ? 48 : 16) + (j / 2) * 32;
                 for (int i = 0; i < 32; i += F.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(BF, data, qs + i, LE);
                     ByteVector nibbles = (j & 1) == 0 ? packed.and((byte) 0x0F)
                             : packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    if (fifthBits) {
+                        nibbles = nibbles.or(ByteVector.fromMemorySegment(BF, data, block + 16 + i, LE)
+                                .lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    }
                     ((FloatVector) nibbles.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
                             .intoArray(out, b * 256 + j * 32 + i);
                 }
@@ -628,78 +767,78 @@ final class VectorKernels {
             int at = b * 256;
             // four chunks of 32 bytes, written out (a loop here costs branches; helpers would box the vectors)
             IntVector scaled = IntVector.zero(I256);
-                {
-                    int offset = at + 0 * 64;
-                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32 + 16, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(S256, x, offset + 32))
-                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                    IntVector lowPairs = low.reinterpretAsInts();
-                    IntVector highPairs = high.reinterpretAsInts();
-                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
-                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
-                }
-                {
-                    int offset = at + 1 * 64;
-                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32 + 16, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(S256, x, offset + 32))
-                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                    IntVector lowPairs = low.reinterpretAsInts();
-                    IntVector highPairs = high.reinterpretAsInts();
-                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
-                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
-                }
-                {
-                    int offset = at + 2 * 64;
-                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32 + 16, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(S256, x, offset + 32))
-                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                    IntVector lowPairs = low.reinterpretAsInts();
-                    IntVector highPairs = high.reinterpretAsInts();
-                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
-                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
-                }
-                {
-                    int offset = at + 3 * 64;
-                    ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32 + 16, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                    ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                            .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                    ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(S256, x, offset + 32))
-                            .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                    IntVector lowPairs = low.reinterpretAsInts();
-                    IntVector highPairs = high.reinterpretAsInts();
-                    scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
-                            .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
-                }
+            {
+                int offset = at + 0 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 1 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
+            }
+            {
+                int offset = at + 2 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 3 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
+            }
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
             acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
                     acc);

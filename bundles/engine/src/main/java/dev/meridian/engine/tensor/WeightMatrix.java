@@ -13,7 +13,7 @@ import dev.meridian.engine.gguf.TensorInfo;
  * that type. Thread-safe (read-only).
  */
 public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix, Q5_0Matrix,
-        Q4KMatrix, Q6KMatrix {
+        Q4KMatrix, Q5KMatrix, Q6KMatrix {
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -42,6 +42,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             case Q4_0 -> new Q4_0Matrix(data, rows, cols, rowBytes);
             case Q5_0 -> new Q5_0Matrix(data, rows, cols, rowBytes);
             case Q4_K -> new Q4KMatrix(data, rows, cols, rowBytes);
+            case Q5_K -> new Q5KMatrix(data, rows, cols, rowBytes);
             case Q6_K -> new Q6KMatrix(data, rows, cols, rowBytes);
         };
     }
