@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import dev.meridian.engine.gguf.GgmlType;
 
 /** Tiny random-weight models written by the tests themselves. */
-final class TinyModels {
+public final class TinyModels {
     private TinyModels() {
     }
 
@@ -14,7 +14,7 @@ final class TinyModels {
         return new RandomModel.Shape(arch, 256, 2, 4, 2, 512, 512, 64, 10000f, !arch.equals("llama"));
     }
 
-    static Path write(Path dir, String arch, GgmlType type) throws Exception {
+    public static Path write(Path dir, String arch, GgmlType type) throws Exception {
         Path file = dir.resolve(arch + "-" + type + ".gguf");
         if (!Files.exists(file)) {
             RandomModel.write(file, shape(arch), type, 7);

@@ -17,6 +17,10 @@ import dev.meridian.engine.LocalModel;
 import dev.meridian.engine.RandomModel;
 import dev.meridian.engine.Sampling;
 import dev.meridian.engine.gguf.GgmlType;
+import dev.meridian.engine.gguf.GgufFile;
+import dev.meridian.engine.gguf.TensorInfo;
+import dev.meridian.engine.tensor.Activations;
+import dev.meridian.engine.tensor.WeightMatrix;
 
 /**
  * The engine on the command line: {@code java --add-modules jdk.incubator.vector -jar engine.jar <command>}.
@@ -31,6 +35,7 @@ public final class Main {
               score --model F --prompt T --tokens "i1 i2 ..."       top-1 id at each given position (teacher forcing)
               bench --model F [--threads N] [--prompt-tokens N] [--gen-tokens N] [--runs N]
                                                                     load time, prompt and generation tokens/s
+              bench --model F --tensor NAME [--runs N]              one thread's decoding kernel on one tensor
               random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q5_0|Q4_K|Q5_K|Q6_K --out F [--seed S]
             """;
 
@@ -49,6 +54,7 @@ public final class Main {
         Map<String, String> options;
         try {
             options = options(Arrays.copyOfRange(args, 1, args.length));
+            checkKnown(args[0], options);
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.print(USAGE);
@@ -97,6 +103,27 @@ public final class Main {
             }
         }
         return options;
+    }
+
+    /** The options each command takes: a misspelt one is an error, not silently ignored. */
+    private static final Map<String, List<String>> KNOWN = Map.of(
+            "tokenize", List.of("model", "text", "bos", "special", "threads", "context"),
+            "generate", List.of("model", "prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "ids",
+                    "threads", "context"),
+            "score", List.of("model", "prompt", "tokens", "threads", "context"),
+            "bench", List.of("model", "threads", "prompt-tokens", "gen-tokens", "runs", "tensor", "context"),
+            "random-model", List.of("shape", "type", "out", "seed"));
+
+    private static void checkKnown(String command, Map<String, String> options) {
+        List<String> known = KNOWN.get(command);
+        if (known == null) {
+            return; // an unknown command is reported as such
+        }
+        for (String name : options.keySet()) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException(command + " takes no option --" + name);
+            }
+        }
     }
 
     private static String required(Map<String, String> options, String name) {
@@ -182,6 +209,10 @@ public final class Main {
     }
 
     private static void bench(Map<String, String> options, PrintStream out) {
+        if (options.containsKey("tensor")) {
+            benchTensor(options, out);
+            return;
+        }
         long start = System.nanoTime();
         try (LocalModel model = load(options)) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
@@ -211,6 +242,41 @@ public final class Main {
                     runs);
             out.printf("generation: %d tokens, median %.1f tokens/s over %d runs%n", genTokens, generate[runs / 2],
                     runs);
+        }
+    }
+
+    /**
+     * Times the matrix-vector product of one tensor with one activation vector on this thread (the kernel that
+     * decoding runs, without the threads and the rest of the model): best of the runs after ten warm-up passes.
+     */
+    private static void benchTensor(Map<String, String> options, PrintStream out) {
+        String name = options.get("tensor");
+        int runs = integer(options, "runs", 30);
+        try (GgufFile file = GgufFile.open(Path.of(required(options, "model")))) {
+            TensorInfo tensor = file.tensor(name);
+            if (tensor == null) {
+                throw new EngineException("the model has no tensor " + name);
+            }
+            WeightMatrix matrix = WeightMatrix.of(tensor);
+            float[] x = new float[matrix.cols()];
+            SplittableRandom random = new SplittableRandom(1);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            Activations[] prepared = { matrix.prepare(x) };
+            float[][] result = new float[1][matrix.rows()];
+            long best = Long.MAX_VALUE;
+            for (int run = -10; run < runs; run++) {
+                long start = System.nanoTime();
+                matrix.multiply(prepared, result, 0, matrix.rows());
+                if (run >= 0) {
+                    best = Math.min(best, System.nanoTime() - start);
+                }
+            }
+            out.printf("tensor %s: %s, %d x %d, kernels: %s%n", name, tensor.type(), matrix.rows(), matrix.cols(),
+                    dev.meridian.engine.tensor.Kernels.describe());
+            out.printf("one thread, best of %d passes: %.3f ms, %.2f G multiply-adds/s%n", runs, best / 1e6,
+                    (double) matrix.rows() * matrix.cols() / best);
         }
     }
 
