@@ -7,6 +7,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -462,12 +463,10 @@ final class VectorKernels {
             int high = data.get(INT, block + 2);
             ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector low = packed.and((short) 15).add((short) 16,
-                    ShortVector.broadcast(S256, (short) high).and(LANE_BITS).compare(VectorOperators.NE, 0))
+            ShortVector low = packed.and((short) 15).add((short) 16, VectorMask.fromLong(S256, high & 0xFFFF))
                     .sub((short) 16);
-            ShortVector upper = packed.lanewise(VectorOperators.LSHR, 4).add((short) 16,
-                    ShortVector.broadcast(S256, (short) (high >>> 16)).and(LANE_BITS).compare(VectorOperators.NE, 0))
-                    .sub((short) 16);
+            ShortVector upper = packed.lanewise(VectorOperators.LSHR, 4)
+                    .add((short) 16, VectorMask.fromLong(S256, high >>> 16)).sub((short) 16);
             for (int part = 0; part < 16 / F.length(); part++) {
                 ((FloatVector) low.convertShape(VectorOperators.S2F, F, part)).mul(d)
                         .intoArray(out, b * 32 + part * F.length());
@@ -700,10 +699,6 @@ final class VectorKernels {
 
     private static final java.lang.foreign.ValueLayout.OfInt INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
             .withOrder(LE);
-    /** Lane {@code i} holds bit {@code i}: picks each lane's bit out of a broadcast 16-bit word. */
-    private static final ShortVector LANE_BITS = ShortVector.fromArray(S256, new short[] { 1, 2, 4, 8, 16, 32, 64,
-            128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768 }, 0);
-
     /**
      * Q5_0 with Q8_0 activations: as {@link #dotQ4_0}, plus 16 times each activation whose weight has its fifth bit
      * set (a masked add of {@code 16 x}), and an offset of 16 instead of 8 ({@code 2 nibbleOffset}). Each short lane
@@ -727,10 +722,8 @@ final class VectorKernels {
             ShortVector p = packed.mul(x0)
                     .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
                     .add(o).add(o)
-                    .add(x0.lanewise(VectorOperators.LSHL, 4),
-                            ShortVector.broadcast(S256, (short) high).and(LANE_BITS).compare(VectorOperators.NE, 0))
-                    .add(x1.lanewise(VectorOperators.LSHL, 4), ShortVector.broadcast(S256, (short) (high >>> 16))
-                            .and(LANE_BITS).compare(VectorOperators.NE, 0));
+                    .add(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high & 0xFFFF))
+                    .add(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high >>> 16));
             IntVector pairs = p.reinterpretAsInts();
             IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16));
