@@ -340,18 +340,21 @@ final class VectorKernels {
             // per half, two parts of 16 columns written out (fewer branches; written out in full, the method grows
             // past what C2 inlines, and it then boxes the vectors); pairs of short lanes (each at most 63 * 127)
             // are summed as ints
+            // the 16 signed 8-bit scales, eight to a long, taken out by constant shifts
+            long scales0 = data.get(LONG, scales);
+            long scales1 = data.get(LONG, scales + 8);
             IntVector scaled = IntVector.zero(I256);
             for (int half = 0; half < 2; half++) {
+                long groupScales = half == 0 ? scales0 : scales1;
                 {
-                    long ql = block + half * 64 + 0;
-                    int at = b * 256 + half * 128 + 0;
-                    long groupScales = scales + half * 8 + 0;
+                    long ql = block + half * 64;
+                    int at = b * 256 + half * 128;
                     ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
                     ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
                     ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B128, data,
-                            block + 128 + half * 32 + 0, LE)
+                            block + 128 + half * 32, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
                     ShortVector p1 = lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
                             .mul(ShortVector.fromArray(S256, x, at));
@@ -369,21 +372,20 @@ final class VectorKernels {
                     scaled = scaled
                             .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i1.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
+                                    .mul((byte) groupScales))
                             .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i2.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
+                                    .mul((byte) (groupScales >>> 16)))
                             .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i3.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
+                                    .mul((byte) (groupScales >>> 32)))
                             .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i4.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+                                    .mul((byte) (groupScales >>> 48)));
                 }
                 {
                     long ql = block + half * 64 + 16;
                     int at = b * 256 + half * 128 + 16;
-                    long groupScales = scales + half * 8 + 1;
                     ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
                     ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B128, data, ql + 32, LE)
@@ -407,16 +409,16 @@ final class VectorKernels {
                     scaled = scaled
                             .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i1.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales)))
+                                    .mul((byte) (groupScales >>> 8)))
                             .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i2.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 2)))
+                                    .mul((byte) (groupScales >>> 24)))
                             .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i3.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 4)))
+                                    .mul((byte) (groupScales >>> 40)))
                             .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                     .add(i4.lanewise(VectorOperators.ASHR, 16))
-                                    .mul(data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, groupScales + 6)));
+                                    .mul((byte) (groupScales >>> 56)));
                 }
             }
             int total = scaled.reduceLanes(VectorOperators.ADD) - 32 * offset;
@@ -699,6 +701,8 @@ final class VectorKernels {
 
     private static final java.lang.foreign.ValueLayout.OfInt INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
             .withOrder(LE);
+    private static final java.lang.foreign.ValueLayout.OfLong LONG = java.lang.foreign.ValueLayout
+            .JAVA_LONG_UNALIGNED.withOrder(LE);
     /**
      * Q5_0 with Q8_0 activations: as {@link #dotQ4_0}, plus 16 times each activation whose weight has its fifth bit
      * set (a masked add of {@code 16 x}), and an offset of 16 instead of 8 ({@code 2 nibbleOffset}). Each short lane
