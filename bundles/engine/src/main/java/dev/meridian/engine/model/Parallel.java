@@ -69,10 +69,12 @@ public final class Parallel implements AutoCloseable {
         for (int i = 0; i < n - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
+        Throwable failed;
         try {
             task.run(0, rows / n);
         } finally {
-            // the workers finish their shares before the next call may hand out new ones
+            // the workers finish their shares before the next call may hand out new ones, and a failure of theirs
+            // is not left behind for that call when the caller's own share failed too
             long spinStart = System.nanoTime();
             while (pending.get() > 0) {
                 if (System.nanoTime() - spinStart < SPIN_NANOS) {
@@ -82,8 +84,8 @@ public final class Parallel implements AutoCloseable {
                 }
             }
             this.task = null;
+            failed = failure.getAndSet(null);
         }
-        Throwable failed = failure.getAndSet(null);
         if (failed != null) {
             throw new EngineException("kernel failed: " + failed, failed);
         }

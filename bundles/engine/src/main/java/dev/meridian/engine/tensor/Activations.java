@@ -45,8 +45,8 @@ public sealed interface Activations {
 
     /**
      * Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, {@code sums[16 * b + g]} of each 16 values and
-     * {@code sums32[8 * b + j]} of each 32, and the
-     * same {@code wide} and {@code dequantized} forms as {@link Q8Blocks}.
+     * {@code sums32[8 * b + j]} of each 32, and the same {@code wide} and {@code dequantized} forms as
+     * {@link Q8Blocks}.
      */
     record Q8KBlocks(byte[] q, float[] d, int[] sums, int[] sums32, short[] wide, float[] dequantized)
             implements Activations {
