@@ -120,10 +120,6 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
      * stay in the L1 cache.
      */
     private void multiplyByDots(Activations[] x, float[][] out, int from, int to) {
-        if (x.length == 1) {
-            dots(x[0], out[0], from, to);
-            return;
-        }
         for (int tile = 0; tile < x.length; tile += TOKEN_TILE) {
             int end = Math.min(x.length, tile + TOKEN_TILE);
             for (int r = from; r < to; r++) {
@@ -131,13 +127,6 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
                     out[t][r] = dot(r, x[t]);
                 }
             }
-        }
-    }
-
-    /** {@code out[r] = dot(r, x)} for rows {@code [from, to)} (decoding); types may take several rows per pass. */
-    protected void dots(Activations x, float[] out, int from, int to) {
-        for (int r = from; r < to; r++) {
-            out[r] = dot(r, x);
         }
     }
 
