@@ -41,9 +41,9 @@ public final class Numbers {
         float[] dequantized = new float[x.length];
         for (int b = 0; b < blocks; b++) {
             if (Kernels.VECTOR) {
-                float scale = VectorKernels.maxMagnitude(x, b * 32, 32) / 127f;
+                float scale = FloatKernels.maxMagnitude(x, b * 32, 32) / 127f;
                 d[b] = roundF16(scale);
-                VectorKernels.quantize(x, b * 32, 32, scale != 0 ? 1f / scale : 0f, 127, d[b], q, wide, dequantized);
+                FloatKernels.quantize(x, b * 32, 32, scale != 0 ? 1f / scale : 0f, 127, d[b], q, wide, dequantized);
                 continue;
             }
             float amax = 0;
@@ -90,7 +90,7 @@ public final class Numbers {
             float iscale = -127f / max;
             d[b] = 1 / iscale;
             if (Kernels.VECTOR) {
-                VectorKernels.quantize(x, base, 256, iscale, 127, d[b], q, wide, dequantized);
+                FloatKernels.quantize(x, base, 256, iscale, 127, d[b], q, wide, dequantized);
             } else {
                 for (int i = 0; i < 256; i++) {
                     int v = Math.min(127, (int) Math.rint(iscale * x[base + i]));

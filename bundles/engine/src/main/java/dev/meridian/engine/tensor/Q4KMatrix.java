@@ -86,7 +86,7 @@ public final class Q4KMatrix extends WeightMatrix {
     @Override
     protected void dequantize(int row, float[] out) {
         if (Kernels.VECTOR) {
-            VectorKernels.dequantizeQ4K(data, row * rowBytes, cols / 256, out);
+            FloatProduct.dequantizeQ4K(data, row * rowBytes, cols / 256, out);
         } else {
             row(row, out);
         }

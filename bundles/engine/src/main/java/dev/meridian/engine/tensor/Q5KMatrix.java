@@ -63,7 +63,7 @@ public final class Q5KMatrix extends WeightMatrix {
     @Override
     protected void dequantize(int row, float[] out) {
         if (Kernels.VECTOR) {
-            VectorKernels.dequantizeQ5K(data, row * rowBytes, cols / 256, out);
+            FloatProduct.dequantizeQ5K(data, row * rowBytes, cols / 256, out);
         } else {
             row(row, out);
         }

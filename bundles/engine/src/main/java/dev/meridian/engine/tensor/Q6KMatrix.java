@@ -70,7 +70,7 @@ public final class Q6KMatrix extends WeightMatrix {
     @Override
     protected void dequantize(int row, float[] out) {
         if (Kernels.VECTOR) {
-            VectorKernels.dequantizeQ6K(data, row * rowBytes, cols / 256, out);
+            FloatProduct.dequantizeQ6K(data, row * rowBytes, cols / 256, out);
         } else {
             row(row, out);
         }

@@ -12,10 +12,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Dot-product kernels on the Vector API, loaded only when {@link Kernels#VECTOR} says it is there. Weight bytes are
- * widened to 16 bits and multiplied with activations widened once per vector ({@link Activations.Q8Blocks#wide()}),
- * the products summed as 32-bit integers per block and scaled in float, as llama.cpp's SIMD paths do. Uses 512-bit
- * vectors where the CPU has them, else 256-bit.
+ * The decoding kernels on the Vector API: one weight row times one prepared activation vector, per type. Loaded
+ * only when {@link Kernels#VECTOR} says the Vector API is there. Weight bytes are widened to 16 bits and multiplied
+ * with activations widened once per vector ({@link Activations.Q8Blocks#wide()}), the products summed exactly as
+ * integers per block and scaled in float, as llama.cpp's SIMD paths do. Prompt processing is {@link FloatProduct};
+ * the other float arithmetic {@link FloatKernels}.
  */
 final class VectorKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -56,61 +57,6 @@ final class VectorKernels {
             sum += data.get(WeightMatrix.FLOAT, base + i * 4L) * x[i];
         }
         return sum;
-    }
-
-    /** 256-bit float steps for the attention: a head (64 or 128 values) is a few of them. */
-    static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
-        FloatVector acc = FloatVector.zero(F256);
-        int i = 0;
-        for (; i + F256.length() <= n; i += F256.length()) {
-            acc = FloatVector.fromArray(F256, a, aFrom + i).fma(FloatVector.fromArray(F256, b, bFrom + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[aFrom + i] * b[bFrom + i];
-        }
-        return sum;
-    }
-
-    static double exponentials(float[] scores, int n, float max) {
-        double sum = 0;
-        int i = 0;
-        for (; i + F.length() <= n; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, scores, i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, i);
-            sum += e.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(scores[i] - max);
-            scores[i] = e;
-            sum += e;
-        }
-        return sum;
-    }
-
-    static void swiglu(float[] gate, float[] up, int from, int to) {
-        int i = from;
-        for (; i + F.length() <= to; i += F.length()) {
-            FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i))
-                    .intoArray(gate, i);
-        }
-        for (; i < to; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
-    }
-
-    static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
-        int i = 0;
-        for (; i + F256.length() <= n; i += F256.length()) {
-            FloatVector.fromArray(F256, x, xFrom + i)
-                    .fma(FloatVector.broadcast(F256, w), FloatVector.fromArray(F256, y, yFrom + i))
-                    .intoArray(y, yFrom + i);
-        }
-        for (; i < n; i++) {
-            y[yFrom + i] += w * x[xFrom + i];
-        }
     }
 
     /** The products of {@code S.length()} weight bytes at {@code offset} with shorts of {@code x}, as int lanes. */
@@ -159,37 +105,6 @@ final class VectorKernels {
                     acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static final VectorSpecies<Integer> IF = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
-    private static final VectorSpecies<Short> SF = WIDE ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
-    /** Added and subtracted, rounds a float below 2^22 in magnitude to an integer, ties to even (as Math.rint). */
-    private static final float ROUNDING = 12582912f; // 1.5 * 2^23
-
-    /**
-     * Values {@code from..from+count} of {@code x} times {@code inverse}, rounded to integers (ties to even), at most
-     * {@code limit}: written as bytes to {@code q}, as shorts to {@code wide} and times {@code d} to
-     * {@code dequantized}. The same results as the scalar quantizers in {@link Numbers}.
-     */
-    static void quantize(float[] x, int from, int count, float inverse, int limit, float d, byte[] q, short[] wide,
-            float[] dequantized) {
-        for (int i = from; i < from + count; i += F.length()) {
-            FloatVector rounded = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDING).sub(ROUNDING)
-                    .min((float) limit);
-            IntVector v = (IntVector) rounded.convertShape(VectorOperators.F2I, IF, 0);
-            ((ByteVector) v.convertShape(VectorOperators.I2B, BF, 0)).intoArray(q, i);
-            ((ShortVector) v.convertShape(VectorOperators.I2S, SF, 0)).intoArray(wide, i);
-            rounded.mul(d).intoArray(dequantized, i);
-        }
-    }
-
-    /** The largest magnitude among {@code x[from..from+count)}. */
-    static float maxMagnitude(float[] x, int from, int count) {
-        FloatVector max = FloatVector.zero(F);
-        for (int i = from; i < from + count; i += F.length()) {
-            max = max.max(FloatVector.fromArray(F, x, i).abs());
-        }
-        return max.reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -427,246 +342,6 @@ final class VectorKernels {
         return sum;
     }
 
-    /** Bytes per step of the dequantizers: one per float lane. */
-    private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-
-    /** Q8_0 row as floats: each byte times its block's F16 scale (exact in float). */
-    static void dequantizeQ8_0(MemorySegment data, long base, int blocks, float[] out) {
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(F, Numbers.f16(data.get(WeightMatrix.SHORT, block)));
-            for (int j = 0; j < 32; j += F.length()) {
-                ((FloatVector) ByteVector.fromMemorySegment(BF, data, block + 2 + j, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, b * 32 + j);
-            }
-        }
-    }
-
-    /** Q4_0 row as floats: each nibble minus 8 times its block's F16 scale (exact in float). */
-    static void dequantizeQ4_0(MemorySegment data, long base, int blocks, float[] out) {
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(F, Numbers.f16(data.get(WeightMatrix.SHORT, block)));
-            for (int j = 0; j < 16; j += F.length()) {
-                ByteVector packed = ByteVector.fromMemorySegment(BF, data, block + 2 + j, LE);
-                ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0))
-                        .mul(d).intoArray(out, b * 32 + j);
-                ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, b * 32 + 16 + j);
-            }
-        }
-    }
-
-    /** Q5_0 row as floats: each 5-bit value minus 16 times its block's F16 scale (exact in float). */
-    static void dequantizeQ5_0(MemorySegment data, long base, int blocks, float[] out) {
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
-            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
-            int high = data.get(INT, block + 2);
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector low = packed.and((short) 15).add((short) 16, VectorMask.fromLong(S256, high & 0xFFFF))
-                    .sub((short) 16);
-            ShortVector upper = packed.lanewise(VectorOperators.LSHR, 4)
-                    .add((short) 16, VectorMask.fromLong(S256, high >>> 16)).sub((short) 16);
-            for (int part = 0; part < 16 / F.length(); part++) {
-                ((FloatVector) low.convertShape(VectorOperators.S2F, F, part)).mul(d)
-                        .intoArray(out, b * 32 + part * F.length());
-                ((FloatVector) upper.convertShape(VectorOperators.S2F, F, part)).mul(d)
-                        .intoArray(out, b * 32 + 16 + part * F.length());
-            }
-        }
-    }
-
-    /** Q4_K row as floats: {@code d * scale * q - dmin * min} per sub-block of 32, as {@link Q4KMatrix#row}. */
-    static void dequantizeQ4K(MemorySegment data, long base, int blocks, float[] out) {
-        dequantizeK(data, base, blocks, out, false);
-    }
-
-    /** Q5_K row as floats, as {@link Q5KMatrix#row}. */
-    static void dequantizeQ5K(MemorySegment data, long base, int blocks, float[] out) {
-        dequantizeK(data, base, blocks, out, true);
-    }
-
-    /** Q4_K or, with {@code fifthBits}, Q5_K (32 bytes of fifth bits between the scales and the nibbles). */
-    private static void dequantizeK(MemorySegment data, long base, int blocks, float[] out, boolean fifthBits) {
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) (fifthBits ? Q5KMatrix.BLOCK_BYTES : Q4KMatrix.BLOCK_BYTES);
-            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
-            float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2));
-            int p = data.get(INT, block + 4);
-            int q = data.get(INT, block + 8);
-            int r = data.get(INT, block + 12);
-            long scales = (p & 0x3F3F3F3FL) | (((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
-            long mins = (q & 0x3F3F3F3FL) | ((((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
-            for (int j = 0; j < 8; j++) {
-                FloatVector scale = FloatVector.broadcast(F, d * ((scales >>> (8 * j)) & 0xFF));
-                FloatVector min = FloatVector.broadcast(F, dmin * ((mins >>> (8 * j)) & 0xFF));
-                long qs = block + (fifthBits ? 48 : 16) + (j / 2) * 32;
-                for (int i = 0; i < 32; i += F.length()) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BF, data, qs + i, LE);
-                    ByteVector nibbles = (j & 1) == 0 ? packed.and((byte) 0x0F)
-                            : packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    if (fifthBits) {
-                        nibbles = nibbles.or(ByteVector.fromMemorySegment(BF, data, block + 16 + i, LE)
-                                .lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    }
-                    ((FloatVector) nibbles.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min)
-                            .intoArray(out, b * 256 + j * 32 + i);
-                }
-            }
-        }
-    }
-
-    /** Q6_K row as floats: {@code d * scale * (q - 32)} per group of 16, as {@link Q6KMatrix#row}. */
-    static void dequantizeQ6K(MemorySegment data, long base, int blocks, float[] out) {
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q6KMatrix.BLOCK_BYTES;
-            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block + 208));
-            for (int half = 0; half < 2; half++) {
-                for (int column = 0; column < 32; column += F.length()) {
-                    long ql = block + half * 64 + column;
-                    ByteVector lowA = ByteVector.fromMemorySegment(BF, data, ql, LE);
-                    ByteVector lowB = ByteVector.fromMemorySegment(BF, data, ql + 32, LE);
-                    ByteVector high = ByteVector.fromMemorySegment(BF, data, block + 128 + half * 32 + column, LE);
-                    int at = b * 256 + half * 128 + column;
-                    q6Group(lowA.and((byte) 15).or(high.and((byte) 3).lanewise(VectorOperators.LSHL, 4)), d,
-                            data, block, at, out);
-                    q6Group(lowB.and((byte) 15).or(high.and((byte) 12).lanewise(VectorOperators.LSHL, 2)), d,
-                            data, block, at + 32, out);
-                    q6Group(lowA.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(high.and((byte) 48)), d,
-                            data, block, at + 64, out);
-                    q6Group(lowB.lanewise(VectorOperators.LSHR, 4).and((byte) 15)
-                            .or(high.lanewise(VectorOperators.LSHR, 2).and((byte) 48)), d, data, block, at + 96, out);
-                }
-            }
-        }
-    }
-
-    /** Writes 6-bit values (lanes of {@code q}) minus 32 times {@code d} and their group's scale, at {@code at}. */
-    private static void q6Group(ByteVector q, float d, MemorySegment data, long block, int at, float[] out) {
-        float scale = d * data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, block + 192 + (at % 256) / 16);
-        ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, at);
-    }
-
-    /**
-     * {@code out[t][row0 + i] = w[i] · x[t]} for {@code i < rows} and every {@code t}: a float matrix product, four
-     * rows by four vectors per pass (16 accumulators), the four rows staying in cache while the vectors go by.
-     * {@code w} has a multiple of four rows (those past {@code rows} are computed and dropped); {@code cols} is a
-     * multiple of the vector length.
-     */
-    static void multiplyTile(float[][] w, int rows, float[][] x, float[][] out, int row0, int cols) {
-        float[] results = new float[16];
-        for (int i = 0; i < rows; i += 4) {
-            int t = 0;
-            for (; t + 4 <= x.length; t += 4) {
-                fourByFour(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], x[t + 1], x[t + 2], x[t + 3], cols, results);
-                for (int v = 0; v < 4; v++) {
-                    for (int r = 0; r < Math.min(4, rows - i); r++) {
-                        out[t + v][row0 + i + r] = results[4 * v + r];
-                    }
-                }
-            }
-            for (; t < x.length; t++) {
-                fourByOne(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], cols, results);
-                for (int r = 0; r < Math.min(4, rows - i); r++) {
-                    out[t][row0 + i + r] = results[r];
-                }
-            }
-        }
-    }
-
-    /** {@code out[4 * v + r] = w_r · x_v}. */
-    private static void fourByFour(float[] w0, float[] w1, float[] w2, float[] w3, float[] x0, float[] x1,
-            float[] x2, float[] x3, int cols, float[] out) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F);
-        FloatVector a02 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F);
-        FloatVector a11 = FloatVector.zero(F);
-        FloatVector a12 = FloatVector.zero(F);
-        FloatVector a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F);
-        FloatVector a21 = FloatVector.zero(F);
-        FloatVector a22 = FloatVector.zero(F);
-        FloatVector a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F);
-        FloatVector a31 = FloatVector.zero(F);
-        FloatVector a32 = FloatVector.zero(F);
-        FloatVector a33 = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector r0 = FloatVector.fromArray(F, w0, k);
-            FloatVector r1 = FloatVector.fromArray(F, w1, k);
-            FloatVector r2 = FloatVector.fromArray(F, w2, k);
-            FloatVector r3 = FloatVector.fromArray(F, w3, k);
-            FloatVector v = FloatVector.fromArray(F, x0, k);
-            a00 = r0.fma(v, a00);
-            a01 = r1.fma(v, a01);
-            a02 = r2.fma(v, a02);
-            a03 = r3.fma(v, a03);
-            v = FloatVector.fromArray(F, x1, k);
-            a10 = r0.fma(v, a10);
-            a11 = r1.fma(v, a11);
-            a12 = r2.fma(v, a12);
-            a13 = r3.fma(v, a13);
-            v = FloatVector.fromArray(F, x2, k);
-            a20 = r0.fma(v, a20);
-            a21 = r1.fma(v, a21);
-            a22 = r2.fma(v, a22);
-            a23 = r3.fma(v, a23);
-            v = FloatVector.fromArray(F, x3, k);
-            a30 = r0.fma(v, a30);
-            a31 = r1.fma(v, a31);
-            a32 = r2.fma(v, a32);
-            a33 = r3.fma(v, a33);
-        }
-        out[0] = a00.reduceLanes(VectorOperators.ADD);
-        out[1] = a01.reduceLanes(VectorOperators.ADD);
-        out[2] = a02.reduceLanes(VectorOperators.ADD);
-        out[3] = a03.reduceLanes(VectorOperators.ADD);
-        out[4] = a10.reduceLanes(VectorOperators.ADD);
-        out[5] = a11.reduceLanes(VectorOperators.ADD);
-        out[6] = a12.reduceLanes(VectorOperators.ADD);
-        out[7] = a13.reduceLanes(VectorOperators.ADD);
-        out[8] = a20.reduceLanes(VectorOperators.ADD);
-        out[9] = a21.reduceLanes(VectorOperators.ADD);
-        out[10] = a22.reduceLanes(VectorOperators.ADD);
-        out[11] = a23.reduceLanes(VectorOperators.ADD);
-        out[12] = a30.reduceLanes(VectorOperators.ADD);
-        out[13] = a31.reduceLanes(VectorOperators.ADD);
-        out[14] = a32.reduceLanes(VectorOperators.ADD);
-        out[15] = a33.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code out[r] = w_r · x}. */
-    private static void fourByOne(float[] w0, float[] w1, float[] w2, float[] w3, float[] x, int cols,
-            float[] out) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, k);
-            a0 = FloatVector.fromArray(F, w0, k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w1, k).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w2, k).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w3, k).fma(v, a3);
-        }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** The products of 16 nibble values (already in {@code nibbles}) with 16 shorts of {@code x}, as 8 int lanes. */
-    private static IntVector nibbleProducts(ByteVector nibbles, short[] x, int at) {
-        ShortVector p = ((ShortVector) nibbles.convertShape(VectorOperators.B2S, S256, 0))
-                .mul(ShortVector.fromArray(S256, x, at));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I256, 0))
-                .add((IntVector) p.convertShape(VectorOperators.S2I, I256, 1));
-    }
-
     /**
      * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
      * activations' nibble mix, {@code p x[i] + hi mix[i] - 8 (x[i] + x[i + 16]) = (lo - 8) x[i] + (hi - 8) x[i + 16]}.
@@ -842,7 +517,4 @@ final class VectorKernels {
         }
         return acc.reduceLanes(VectorOperators.ADD) - minSum;
     }
-
-
-
 }

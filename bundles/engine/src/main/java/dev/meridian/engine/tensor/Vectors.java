@@ -11,7 +11,7 @@ public final class Vectors {
     /** {@code Σ a[aFrom + i] * b[bFrom + i]} for {@code i < n}. */
     public static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
         if (Kernels.VECTOR) {
-            return VectorKernels.dot(a, aFrom, b, bFrom, n);
+            return FloatKernels.dot(a, aFrom, b, bFrom, n);
         }
         float sum = 0;
         for (int i = 0; i < n; i++) {
@@ -26,7 +26,7 @@ public final class Vectors {
      */
     public static double exponentials(float[] scores, int n, float max) {
         if (Kernels.VECTOR) {
-            return VectorKernels.exponentials(scores, n, max);
+            return FloatKernels.exponentials(scores, n, max);
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -40,7 +40,7 @@ public final class Vectors {
     /** SwiGLU in place: {@code gate[i] = silu(gate[i]) * up[i]} for {@code from <= i < to}. */
     public static void swiglu(float[] gate, float[] up, int from, int to) {
         if (Kernels.VECTOR) {
-            VectorKernels.swiglu(gate, up, from, to);
+            FloatKernels.swiglu(gate, up, from, to);
             return;
         }
         for (int i = from; i < to; i++) {
@@ -52,7 +52,7 @@ public final class Vectors {
     /** {@code y[yFrom + i] += w * x[xFrom + i]} for {@code i < n}. */
     public static void addScaled(float w, float[] x, int xFrom, float[] y, int yFrom, int n) {
         if (Kernels.VECTOR) {
-            VectorKernels.addScaled(w, x, xFrom, y, yFrom, n);
+            FloatKernels.addScaled(w, x, xFrom, y, yFrom, n);
             return;
         }
         for (int i = 0; i < n; i++) {

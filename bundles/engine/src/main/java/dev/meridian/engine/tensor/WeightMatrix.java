@@ -90,7 +90,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             for (int i = 0; i < count; i++) {
                 dequantize(first + i, tile[i]);
             }
-            VectorKernels.multiplyTile(tile, count, dequantized, out, first, cols);
+            FloatProduct.multiplyTile(tile, count, dequantized, out, first, cols);
         }
     }
 
