@@ -143,6 +143,14 @@ public final class Main {
         }
     }
 
+    private static int positive(Map<String, String> options, String name, int defaultValue) {
+        int value = integer(options, name, defaultValue);
+        if (value < 1) {
+            throw new IllegalArgumentException("--" + name + " must be at least 1, was " + value);
+        }
+        return value;
+    }
+
     private static double real(Map<String, String> options, String name, double defaultValue) {
         String value = options.get(name);
         try {
@@ -213,12 +221,12 @@ public final class Main {
             benchTensor(options, out);
             return;
         }
+        int promptTokens = positive(options, "prompt-tokens", 64);
+        int genTokens = positive(options, "gen-tokens", 32);
+        int runs = positive(options, "runs", 3);
         long start = System.nanoTime();
         try (LocalModel model = load(options)) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
-            int promptTokens = integer(options, "prompt-tokens", 64);
-            int genTokens = integer(options, "gen-tokens", 32);
-            int runs = integer(options, "runs", 3);
             SplittableRandom random = new SplittableRandom(1);
             int vocab = model.tokenizer().size();
             double[] prompt = new double[runs];
@@ -251,7 +259,7 @@ public final class Main {
      */
     private static void benchTensor(Map<String, String> options, PrintStream out) {
         String name = options.get("tensor");
-        int runs = integer(options, "runs", 30);
+        int runs = positive(options, "runs", 30);
         try (GgufFile file = GgufFile.open(Path.of(required(options, "model")))) {
             TensorInfo tensor = file.tensor(name);
             if (tensor == null) {

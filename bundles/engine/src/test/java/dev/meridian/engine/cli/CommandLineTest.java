@@ -84,6 +84,10 @@ class CommandLineTest {
         assertEquals(2, type.status());
         assertTrue(type.err().contains("--type must be Q8_0, Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, was 'Q3_K'"), type.err());
 
+        Run runs = run("bench", "--model", model, "--runs", "0");
+        assertEquals(2, runs.status());
+        assertTrue(runs.err().contains("--runs must be at least 1, was 0"), runs.err());
+
         Run unknown = run("train", "--model", model);
         assertEquals(2, unknown.status());
         assertTrue(unknown.err().contains("unknown command 'train'"), unknown.err());
