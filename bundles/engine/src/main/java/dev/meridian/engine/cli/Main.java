@@ -169,7 +169,8 @@ public final class Main {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
         }
-        return LocalModel.load(model, new LocalModel.Options(threads, integer(options, "context", 0), null), null);
+        int context = options.containsKey("context") ? positive(options, "context", 0) : 0; // 0: the model's own
+        return LocalModel.load(model, new LocalModel.Options(threads, context, null), null);
     }
 
     private static String ids(int[] ids) {
