@@ -379,15 +379,14 @@ final class VectorKernels {
     private static final java.lang.foreign.ValueLayout.OfLong LONG = java.lang.foreign.ValueLayout
             .JAVA_LONG_UNALIGNED.withOrder(LE);
     /**
-     * Q5_0 with Q8_0 activations: as {@link #dotQ4_0}, plus 16 times each activation whose weight has its fifth bit
-     * set (a masked add of {@code 16 x}), and an offset of 16 instead of 8 ({@code 2 nibbleOffset}). Each short lane
-     * ends at most 2 * 16 * 127 in magnitude, so it is exact.
+     * Q5_0 with Q8_0 activations: the nibbles as in {@link #dotQ4_0}, then, for the fifth bit and the offset of 16
+     * together, {@code 16 x} subtracted where a weight's fifth bit is clear (masks made straight from the block's
+     * bits). Each short lane ends at most 2 * 16 * 127 in magnitude, so it is exact.
      */
     static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
         short[] x = mixed.wide();
         short[] mix = mixed.nibbleMix();
-        short[] offset = mixed.nibbleOffset();
         float[] d = mixed.d();
         FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < blocks; b++) {
@@ -397,12 +396,11 @@ final class VectorKernels {
             ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
             ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector o = ShortVector.fromArray(S256, offset, b * 16);
+            // (lo + 16 hl - 16) x0 + (hi + 16 hh - 16) x1 = lo x0 + hi x1 - 16 x0 where hl is 0 - 16 x1 where hh is 0
             ShortVector p = packed.mul(x0)
                     .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
-                    .add(o).add(o)
-                    .add(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high & 0xFFFF))
-                    .add(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high >>> 16));
+                    .sub(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, ~high & 0xFFFF))
+                    .sub(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, (~high >>> 16) & 0xFFFF));
             IntVector pairs = p.reinterpretAsInts();
             IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16));
