@@ -144,7 +144,7 @@ final class FloatProduct {
 
     /** Writes 6-bit values (lanes of {@code q}) minus 32 times {@code d} and their group's scale, at {@code at}. */
     private static void q6Group(ByteVector q, float d, MemorySegment data, long block, int at, float[] out) {
-        float scale = d * data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, block + 192 + (at % 256) / 16);
+        float scale = d * data.get(ValueLayout.JAVA_BYTE, block + 192 + (at % 256) / 16);
         ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, at);
     }
 

@@ -1,6 +1,7 @@
 package dev.meridian.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -33,6 +34,8 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
     private VectorKernels() {
     }
@@ -105,6 +108,176 @@ final class VectorKernels {
                     acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
+     * activations' nibble mix, {@code p x[i] + hi mix[i] - 8 (x[i] + x[i + 16]) = (lo - 8) x[i] + (hi - 8) x[i + 16]}.
+     * The short arithmetic wraps on the way, but the result (at most 2 * 8 * 127 in magnitude) fits, so each lane is
+     * exact, and so is the block's integer sum, as llama.cpp's. 256-bit throughout: in the whole model this ran
+     * faster than widening to 16 floats in 512 bits, or two rows per pass (docs/benchmarks.md).
+     */
+    static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        short[] offset = mixed.nibbleOffset();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
+                    .add(ShortVector.fromArray(S256, offset, b * 16));
+            // adjacent short lanes summed as int lanes: each low half sign-extended plus the high half
+            IntVector pairs = p.reinterpretAsInts();
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
+                    .fma(FloatVector.broadcast(F256, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Q5_0 with Q8_0 activations: the nibbles as in {@link #dotQ4_0}, then, for the fifth bit and the offset of 16
+     * together, {@code 16 x} subtracted where a weight's fifth bit is clear (masks made straight from the block's
+     * bits). Each short lane ends at most 2 * 16 * 127 in magnitude, so it is exact.
+     */
+    static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
+            int high = data.get(INT, block + 2);
+            ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
+            ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            // (lo + 16 hl - 16) x0 + (hi + 16 hh - 16) x1 = lo x0 + hi x1 - 16 x0 where hl is 0 - 16 x1 where hh is 0
+            ShortVector p = packed.mul(x0)
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
+                    .sub(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, ~high & 0xFFFF))
+                    .sub(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, (~high >>> 16) & 0xFFFF));
+            IntVector pairs = p.reinterpretAsInts();
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
+                    .fma(FloatVector.broadcast(F256, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        short[] x = a.wide();
+        int[] sums32 = a.sums32();
+        float[] dx = a.d();
+        FloatVector acc = FloatVector.zero(F256);
+        float minSum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
+            // the eight 6-bit scales and mins, four to an int (see Q4KMatrix.unpackScales for the layout)
+            int p = data.get(INT, block + 4);
+            int q = data.get(INT, block + 8);
+            int r = data.get(INT, block + 12);
+            int scales03 = p & 0x3F3F3F3F;
+            int scales47 = (r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030);
+            int mins03 = q & 0x3F3F3F3F;
+            int mins47 = ((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030);
+            int g = b * 8;
+            int mins = (mins03 & 0xFF) * sums32[g] + ((mins03 >>> 8) & 0xFF) * sums32[g + 1]
+                    + ((mins03 >>> 16) & 0xFF) * sums32[g + 2] + (mins03 >>> 24) * sums32[g + 3]
+                    + (mins47 & 0xFF) * sums32[g + 4] + ((mins47 >>> 8) & 0xFF) * sums32[g + 5]
+                    + ((mins47 >>> 16) & 0xFF) * sums32[g + 6] + (mins47 >>> 24) * sums32[g + 7];
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * mins;
+            long qs = block + 16;
+            int at = b * 256;
+            // four chunks of 32 bytes, written out (a loop here costs branches; helpers would box the vectors)
+            IntVector scaled = IntVector.zero(I256);
+            {
+                int offset = at + 0 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 1 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
+            }
+            {
+                int offset = at + 2 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
+            }
+            {
+                int offset = at + 3 * 64;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32 + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
+                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S256, x, offset + 32))
+                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
+                IntVector lowPairs = low.reinterpretAsInts();
+                IntVector highPairs = high.reinterpretAsInts();
+                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
+                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
+            }
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
+            acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minSum;
     }
 
     /**
@@ -340,179 +513,5 @@ final class VectorKernels {
             sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 208)) * dx[b] * total;
         }
         return sum;
-    }
-
-    /**
-     * Q4_0 with Q8_0 activations. The packed byte {@code p = lo + 16 hi} widens to a short lane once: with the
-     * activations' nibble mix, {@code p x[i] + hi mix[i] - 8 (x[i] + x[i + 16]) = (lo - 8) x[i] + (hi - 8) x[i + 16]}.
-     * The short arithmetic wraps on the way, but the result (at most 2 * 8 * 127 in magnitude) fits, so each lane is
-     * exact, and so is the block's integer sum, as llama.cpp's. 256-bit throughout: in the whole model this ran
-     * faster than widening to 16 floats in 512 bits, or two rows per pass (docs/benchmarks.md).
-     */
-    static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
-        short[] x = mixed.wide();
-        short[] mix = mixed.nibbleMix();
-        short[] offset = mixed.nibbleOffset();
-        float[] d = mixed.d();
-        FloatVector acc = FloatVector.zero(F256);
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 2, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
-                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
-                    .add(ShortVector.fromArray(S256, offset, b * 16));
-            // adjacent short lanes summed as int lanes: each low half sign-extended plus the high half
-            IntVector pairs = p.reinterpretAsInts();
-            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
-            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
-                    .fma(FloatVector.broadcast(F256, scale), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static final java.lang.foreign.ValueLayout.OfInt INT = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED
-            .withOrder(LE);
-    private static final java.lang.foreign.ValueLayout.OfLong LONG = java.lang.foreign.ValueLayout
-            .JAVA_LONG_UNALIGNED.withOrder(LE);
-    /**
-     * Q5_0 with Q8_0 activations: the nibbles as in {@link #dotQ4_0}, then, for the fifth bit and the offset of 16
-     * together, {@code 16 x} subtracted where a weight's fifth bit is clear (masks made straight from the block's
-     * bits). Each short lane ends at most 2 * 16 * 127 in magnitude, so it is exact.
-     */
-    static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
-        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
-        short[] x = mixed.wide();
-        short[] mix = mixed.nibbleMix();
-        float[] d = mixed.d();
-        FloatVector acc = FloatVector.zero(F256);
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
-            int high = data.get(INT, block + 2);
-            ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
-            ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 6, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            // (lo + 16 hl - 16) x0 + (hi + 16 hh - 16) x1 = lo x0 + hi x1 - 16 x0 where hl is 0 - 16 x1 where hh is 0
-            ShortVector p = packed.mul(x0)
-                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
-                    .sub(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, ~high & 0xFFFF))
-                    .sub(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, (~high >>> 16) & 0xFFFF));
-            IntVector pairs = p.reinterpretAsInts();
-            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
-            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
-                    .fma(FloatVector.broadcast(F256, scale), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
-        short[] x = a.wide();
-        int[] sums32 = a.sums32();
-        float[] dx = a.d();
-        FloatVector acc = FloatVector.zero(F256);
-        float minSum = 0;
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
-            // the eight 6-bit scales and mins, four to an int (see Q4KMatrix.unpackScales for the layout)
-            int p = data.get(INT, block + 4);
-            int q = data.get(INT, block + 8);
-            int r = data.get(INT, block + 12);
-            int scales03 = p & 0x3F3F3F3F;
-            int scales47 = (r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030);
-            int mins03 = q & 0x3F3F3F3F;
-            int mins47 = ((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030);
-            int g = b * 8;
-            int mins = (mins03 & 0xFF) * sums32[g] + ((mins03 >>> 8) & 0xFF) * sums32[g + 1]
-                    + ((mins03 >>> 16) & 0xFF) * sums32[g + 2] + (mins03 >>> 24) * sums32[g + 3]
-                    + (mins47 & 0xFF) * sums32[g + 4] + ((mins47 >>> 8) & 0xFF) * sums32[g + 5]
-                    + ((mins47 >>> 16) & 0xFF) * sums32[g + 6] + (mins47 >>> 24) * sums32[g + 7];
-            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * mins;
-            long qs = block + 16;
-            int at = b * 256;
-            // four chunks of 32 bytes, written out (a loop here costs branches; helpers would box the vectors)
-            IntVector scaled = IntVector.zero(I256);
-            {
-                int offset = at + 0 * 64;
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 0 * 32 + 16, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S256, x, offset + 32))
-                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                IntVector lowPairs = low.reinterpretAsInts();
-                IntVector highPairs = high.reinterpretAsInts();
-                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 & 0xFF))
-                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 8) & 0xFF));
-            }
-            {
-                int offset = at + 1 * 64;
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 1 * 32 + 16, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S256, x, offset + 32))
-                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                IntVector lowPairs = low.reinterpretAsInts();
-                IntVector highPairs = high.reinterpretAsInts();
-                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales03 >>> 16) & 0xFF))
-                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales03 >>> 24));
-            }
-            {
-                int offset = at + 2 * 64;
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 2 * 32 + 16, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S256, x, offset + 32))
-                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                IntVector lowPairs = low.reinterpretAsInts();
-                IntVector highPairs = high.reinterpretAsInts();
-                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 & 0xFF))
-                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 8) & 0xFF));
-            }
-            {
-                int offset = at + 3 * 64;
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, data, qs + 3 * 32 + 16, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector low = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, x, offset + 16)));
-                ShortVector high = p0.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S256, x, offset + 32))
-                        .add(p1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, x, offset + 48)));
-                IntVector lowPairs = low.reinterpretAsInts();
-                IntVector highPairs = high.reinterpretAsInts();
-                scaled = scaled.add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(lowPairs.lanewise(VectorOperators.ASHR, 16)).mul((scales47 >>> 16) & 0xFF))
-                        .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(highPairs.lanewise(VectorOperators.ASHR, 16)).mul(scales47 >>> 24));
-            }
-            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
-            acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, d),
-                    acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD) - minSum;
     }
 }
