@@ -93,14 +93,11 @@ final class FloatProduct {
             long block = base + b * (long) (fifthBits ? Q5KMatrix.BLOCK_BYTES : Q4KMatrix.BLOCK_BYTES);
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
             float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2));
-            int p = data.get(INT, block + 4);
-            int q = data.get(INT, block + 8);
-            int r = data.get(INT, block + 12);
-            long scales = (p & 0x3F3F3F3FL) | (((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
-            long mins = (q & 0x3F3F3F3FL) | ((((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) & 0xFFFFFFFFL) << 32;
+            long scales = KScales.scales(data, block + 4);
+            long mins = KScales.mins(data, block + 4);
             for (int j = 0; j < 8; j++) {
-                FloatVector scale = FloatVector.broadcast(F, d * ((scales >>> (8 * j)) & 0xFF));
-                FloatVector min = FloatVector.broadcast(F, dmin * ((mins >>> (8 * j)) & 0xFF));
+                FloatVector scale = FloatVector.broadcast(F, d * KScales.of(scales, j));
+                FloatVector min = FloatVector.broadcast(F, dmin * KScales.of(mins, j));
                 long qs = block + (fifthBits ? 48 : 16) + (j / 2) * 32;
                 for (int i = 0; i < 32; i += F.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(BF, data, qs + i, LE);

@@ -21,32 +21,6 @@ public final class Q4KMatrix extends WeightMatrix {
         return Numbers.q8_K(x);
     }
 
-    /**
-     * The 6-bit scale ({@code which = 0}) or min ({@code which = 1}) of sub-block {@code j} (ggml get_scale_min_k4).
-     */
-    static int scaleMin(MemorySegment data, long scales, int j, int which) {
-        if (j < 4) {
-            return (data.get(ValueLayout.JAVA_BYTE, scales + j + 4 * which) & 0xFF) & 63;
-        }
-        int q4 = data.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF;
-        int high = (data.get(ValueLayout.JAVA_BYTE, scales + j - 4 * (1 - which)) & 0xFF) >>> 6;
-        return (which == 0 ? q4 & 0xF : q4 >>> 4) | (high << 4);
-    }
-
-    /** All eight 6-bit scales and mins of a super-block, from its 12 packed bytes at {@code at}. */
-    static void unpackScales(MemorySegment data, long at, int[] scales, int[] mins) {
-        int[] q = new int[12];
-        for (int i = 0; i < 12; i++) {
-            q[i] = data.get(ValueLayout.JAVA_BYTE, at + i) & 0xFF;
-        }
-        for (int j = 0; j < 4; j++) {
-            scales[j] = q[j] & 63;
-            mins[j] = q[j + 4] & 63;
-            scales[j + 4] = (q[j + 8] & 0xF) | ((q[j] >>> 6) << 4);
-            mins[j + 4] = (q[j + 8] >>> 4) | ((q[j + 4] >>> 6) << 4);
-        }
-    }
-
     @Override
     public float dot(int row, Activations x) {
         Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
@@ -60,13 +34,14 @@ public final class Q4KMatrix extends WeightMatrix {
             long block = base + b * (long) BLOCK_BYTES;
             float d = Numbers.f16(data.get(SHORT, block)) * a.d()[b];
             float dmin = Numbers.f16(data.get(SHORT, block + 2)) * a.d()[b];
-            long scales = block + 4;
+            long scales = KScales.scales(data, block + 4);
+            long mins = KScales.mins(data, block + 4);
             long qs = block + 16;
             int sumScaled = 0;
             int sumMins = 0;
             for (int j = 0; j < 8; j++) {
-                int scale = scaleMin(data, scales, j, 0);
-                int min = scaleMin(data, scales, j, 1);
+                int scale = KScales.of(scales, j);
+                int min = KScales.of(mins, j);
                 int chunk = j / 2;
                 boolean high = (j & 1) == 1;
                 int isum = 0;
@@ -85,11 +60,7 @@ public final class Q4KMatrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ4K(data, row * rowBytes, cols / 256, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ4K(data, row * rowBytes, cols / 256, out);
     }
 
     @Override
@@ -99,11 +70,12 @@ public final class Q4KMatrix extends WeightMatrix {
             long block = base + b * (long) BLOCK_BYTES;
             float d = Numbers.f16(data.get(SHORT, block));
             float dmin = Numbers.f16(data.get(SHORT, block + 2));
-            long scales = block + 4;
+            long scales = KScales.scales(data, block + 4);
+            long mins = KScales.mins(data, block + 4);
             long qs = block + 16;
             for (int j = 0; j < 8; j++) {
-                float scale = d * scaleMin(data, scales, j, 0);
-                float min = dmin * scaleMin(data, scales, j, 1);
+                float scale = d * KScales.of(scales, j);
+                float min = dmin * KScales.of(mins, j);
                 int chunk = j / 2;
                 boolean high = (j & 1) == 1;
                 for (int i = 0; i < 32; i++) {

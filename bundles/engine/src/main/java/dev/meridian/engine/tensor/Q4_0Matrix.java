@@ -44,11 +44,7 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ4_0(data, row * rowBytes, cols / 32, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ4_0(data, row * rowBytes, cols / 32, out);
     }
 
     @Override

@@ -38,12 +38,11 @@ public final class Q5KMatrix extends WeightMatrix {
             return VectorKernels.dotQ5K(data, base, a, cols / 256);
         }
         byte[] q = a.q();
-        int[] scales = new int[8];
-        int[] mins = new int[8];
         float sum = 0;
         for (int b = 0; b < cols / 256; b++) {
             long block = base + b * (long) BLOCK_BYTES;
-            Q4KMatrix.unpackScales(data, block + 4, scales, mins);
+            long scales = KScales.scales(data, block + 4);
+            long mins = KScales.mins(data, block + 4);
             int sumScaled = 0;
             int sumMins = 0;
             for (int j = 0; j < 8; j++) {
@@ -51,8 +50,8 @@ public final class Q5KMatrix extends WeightMatrix {
                 for (int i = 0; i < 32; i++) {
                     isum += value(block, j, i) * q[b * 256 + j * 32 + i];
                 }
-                sumScaled += scales[j] * isum;
-                sumMins += mins[j] * (a.sums()[b * 16 + 2 * j] + a.sums()[b * 16 + 2 * j + 1]);
+                sumScaled += KScales.of(scales, j) * isum;
+                sumMins += KScales.of(mins, j) * (a.sums()[b * 16 + 2 * j] + a.sums()[b * 16 + 2 * j + 1]);
             }
             sum += Numbers.f16(data.get(SHORT, block)) * a.d()[b] * sumScaled
                     - Numbers.f16(data.get(SHORT, block + 2)) * a.d()[b] * sumMins;
@@ -62,26 +61,21 @@ public final class Q5KMatrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ5K(data, row * rowBytes, cols / 256, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ5K(data, row * rowBytes, cols / 256, out);
     }
 
     @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
-        int[] scales = new int[8];
-        int[] mins = new int[8];
         for (int b = 0; b < cols / 256; b++) {
             long block = base + b * (long) BLOCK_BYTES;
             float d = Numbers.f16(data.get(SHORT, block));
             float dmin = Numbers.f16(data.get(SHORT, block + 2));
-            Q4KMatrix.unpackScales(data, block + 4, scales, mins);
+            long scales = KScales.scales(data, block + 4);
+            long mins = KScales.mins(data, block + 4);
             for (int j = 0; j < 8; j++) {
-                float scale = d * scales[j];
-                float min = dmin * mins[j];
+                float scale = d * KScales.of(scales, j);
+                float min = dmin * KScales.of(mins, j);
                 for (int i = 0; i < 32; i++) {
                     out[b * 256 + j * 32 + i] = scale * value(block, j, i) - min;
                 }

@@ -51,11 +51,7 @@ public final class Q5_0Matrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ5_0(data, row * rowBytes, cols / 32, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ5_0(data, row * rowBytes, cols / 32, out);
     }
 
     @Override

@@ -69,11 +69,7 @@ public final class Q6KMatrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ6K(data, row * rowBytes, cols / 256, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ6K(data, row * rowBytes, cols / 256, out);
     }
 
     @Override

@@ -39,11 +39,7 @@ public final class Q8_0Matrix extends WeightMatrix {
 
     @Override
     protected void dequantize(int row, float[] out) {
-        if (Kernels.VECTOR) {
-            FloatProduct.dequantizeQ8_0(data, row * rowBytes, cols / 32, out);
-        } else {
-            row(row, out);
-        }
+        FloatProduct.dequantizeQ8_0(data, row * rowBytes, cols / 32, out);
     }
 
     @Override

@@ -110,7 +110,10 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
         return values;
     }
 
-    /** Row {@code row} as floats for the batched float product; the Vector API version where a type has one. */
+    /**
+     * Row {@code row} as floats for the batched float product, which runs only on the Vector API: the types override
+     * it with their Vector API dequantizer; {@link #row} serves the others.
+     */
     protected void dequantize(int row, float[] out) {
         row(row, out);
     }
