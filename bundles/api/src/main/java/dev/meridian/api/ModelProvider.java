@@ -38,7 +38,9 @@ public interface ModelProvider {
     Availability availability();
 
     /**
-     * Starts a streaming request and returns at once, before the first token.
+     * Starts a streaming request and returns at once, without waiting for the first token. The listener may already
+     * be called, on the provider's thread, before this returns: a listener that cancels takes the handle through
+     * something safe to share (a future), not a field the caller sets afterwards.
      *
      * @param request  the request
      * @param listener receives the deltas and exactly one completion

@@ -174,14 +174,15 @@ class LocalProviderTest {
         AtomicInteger deltas = new AtomicInteger();
         AtomicInteger atCancel = new AtomicInteger();
         CompletableFuture<Completion> done = new CompletableFuture<>();
-        StreamHandle[] handle = new StreamHandle[1];
-        handle[0] = local.stream(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS
+        // the listener runs on the provider's thread: it takes the handle through a future, not a plain field
+        CompletableFuture<StreamHandle> handle = new CompletableFuture<>();
+        handle.complete(local.stream(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS
                 .withMaxTokens(500)), new StreamListener() {
                     @Override
                     public void onText(String delta) {
                         if (deltas.incrementAndGet() == 3) {
                             atCancel.set(3);
-                            handle[0].cancel();
+                            handle.join().cancel();
                         }
                     }
 
@@ -189,7 +190,7 @@ class LocalProviderTest {
                     public void onComplete(Completion completion) {
                         done.complete(completion);
                     }
-                });
+                }));
         Completion end = done.get(10, TimeUnit.SECONDS);
         assertThat(end.finishReason()).isEqualTo(FinishReason.CANCELLED);
         Thread.sleep(200);
