@@ -87,6 +87,8 @@ class CloudRoutingTest {
         for (Configuration policy : policies) {
             policy.delete();
         }
+        // deletions arrive asynchronously: the next test's wait for its policies must not be met by these
+        await(() -> !routing.policies().containsKey("CLOUDCN") && !routing.policies().containsKey("CLOUDGLOBAL"));
         qwen.close();
         gpt.close();
         dashscope.close();

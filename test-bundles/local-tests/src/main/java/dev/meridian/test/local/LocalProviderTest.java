@@ -91,6 +91,8 @@ class LocalProviderTest {
         for (Configuration configuration : configurations) {
             configuration.delete();
         }
+        // deletions arrive asynchronously: the next test's wait for its policy must not be met by this one
+        await(() -> !routing.policies().containsKey("DEVICEONLY"), 10_000);
     }
 
     private String provider(Path file, Map<String, Object> extra) throws Exception {

@@ -56,6 +56,10 @@ class RegionRoutingTest {
         for (Configuration configuration : configurations) {
             configuration.delete();
         }
+        // Configuration Admin delivers deletions asynchronously: wait, so that the next test's wait for its
+        // policies cannot be met by these before they go
+        Policies.await(() -> !routing.policies().containsKey("RTCN") && !routing.policies().containsKey("RTGLOBAL"),
+                "the test policies are gone");
     }
 
     private void activate(String region) throws Exception {
