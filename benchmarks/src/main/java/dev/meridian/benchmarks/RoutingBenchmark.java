@@ -44,16 +44,18 @@ public class RoutingBenchmark {
     public void setUp() {
         direct = new InMemoryProvider("qwen", "cn-mainland");
         router = new Router("CN");
+        router.setTrust(BenchTrust.TRUST);
         router.setPolicies(List.of(
                 new RegionPolicy("CN", List.of("cn-mainland", "device"), List.of("qwen", "local")),
                 new RegionPolicy("GLOBAL", List.of("global", "device"), List.of("openai", "local"))));
-        router.addProvider(new ProviderEntry(direct, "qwen", "cn-mainland", List.of(), 0, 1, "bench"));
+        router.addProvider(
+                new ProviderEntry(direct, "qwen", "cn-mainland", List.of(), 0, 1, "bench", BenchTrust.SIGNED));
         router.addProvider(new ProviderEntry(new InMemoryProvider("local", "device"), "local", "device", List.of(),
-                0, 2, "bench"));
+                0, 2, "bench", BenchTrust.SIGNED));
         router.addProvider(new ProviderEntry(new InMemoryProvider("openai", "global"), "openai", "global",
-                List.of(), 0, 3, "bench"));
+                List.of(), 0, 3, "bench", BenchTrust.SIGNED));
         router.addProvider(new ProviderEntry(new InMemoryProvider("openai-eu", "eu"), "openai-eu", "eu", List.of(),
-                0, 4, "bench"));
+                0, 4, "bench", BenchTrust.SIGNED));
     }
 
     @Benchmark

@@ -41,17 +41,18 @@ public class SwapBenchmark {
     @Setup
     public void setUp() {
         router = new Router("CN");
+        router.setTrust(BenchTrust.TRUST);
         router.setPolicies(List.of(new RegionPolicy("CN", List.of("cn-mainland", "device"),
                 List.of("qwen", "local"))));
         router.addProvider(new ProviderEntry(new InMemoryProvider("local", "device"), "local", "device", List.of(),
-                0, 1, "bench"));
+                0, 1, "bench", BenchTrust.SIGNED));
         current = revision();
         router.addProvider(current);
     }
 
     private ProviderEntry revision() {
         return new ProviderEntry(new InMemoryProvider("qwen", "cn-mainland"), "qwen", "cn-mainland", List.of(), 0,
-                ++serviceId, "bench");
+                ++serviceId, "bench", BenchTrust.SIGNED);
     }
 
     @Benchmark

@@ -13,6 +13,12 @@ public class ModelException extends Exception {
     /** {@link #reason()} of an {@link ErrorKind#UNAVAILABLE} error when no provider of the region may serve. */
     public static final String REGION_BLOCKED = "region-blocked";
 
+    /**
+     * {@link #reason()} of an {@link ErrorKind#UNAVAILABLE} error when a provider could serve but the region's policy
+     * needs the user's consent for its scope first.
+     */
+    public static final String CONSENT_REQUIRED = "consent-required";
+
     private final ErrorKind kind;
     private final String reason;
     private final transient Duration retryAfter;

@@ -14,25 +14,47 @@ import java.time.Duration;
  * @param latency          from submit to the end of the stream
  * @param timeToFirstToken from submit to the first delta, or {@code null} if none arrived
  * @param usage            token counts
+ * @param consent          the user's consent that let the data leave the device, where the region's policy asked for
+ *                         one (set by the router); else {@code null}
  */
 public record Provenance(String providerId, String model, String region, String scope, int attempts,
-        Duration latency, Duration timeToFirstToken, Usage usage) {
+        Duration latency, Duration timeToFirstToken, Usage usage, Consent consent) {
 
     public Provenance {
         usage = usage == null ? Usage.NONE : usage;
         latency = latency == null ? Duration.ZERO : latency;
     }
 
+    /** Provenance without a consent, as providers report it. */
+    public Provenance(String providerId, String model, String region, String scope, int attempts, Duration latency,
+            Duration timeToFirstToken, Usage usage) {
+        this(providerId, model, region, scope, attempts, latency, timeToFirstToken, usage, null);
+    }
+
+    /** The provenance of a request that no provider served (yet). */
+    public static Provenance none(String model) {
+        return new Provenance(null, model, null, null, 0, null, null, null, null);
+    }
+
     public Provenance withRegion(String value) {
-        return new Provenance(providerId, model, value, scope, attempts, latency, timeToFirstToken, usage);
+        return new Provenance(providerId, model, value, scope, attempts, latency, timeToFirstToken, usage, consent);
     }
 
     public Provenance withAttempts(int value) {
-        return new Provenance(providerId, model, region, scope, value, latency, timeToFirstToken, usage);
+        return new Provenance(providerId, model, region, scope, value, latency, timeToFirstToken, usage, consent);
     }
 
     public Provenance withLatency(Duration total, Duration firstToken) {
-        return new Provenance(providerId, model, region, scope, attempts, total, firstToken, usage);
+        return new Provenance(providerId, model, region, scope, attempts, total, firstToken, usage, consent);
+    }
+
+    /** The same provenance naming {@code id} and {@code where} as who served it. */
+    public Provenance withProvider(String id, String where) {
+        return new Provenance(id, model, region, where, attempts, latency, timeToFirstToken, usage, consent);
+    }
+
+    public Provenance withConsent(Consent value) {
+        return new Provenance(providerId, model, region, scope, attempts, latency, timeToFirstToken, usage, value);
     }
 
     private static String orDash(String value) {
@@ -45,6 +67,7 @@ public record Provenance(String providerId, String model, String region, String 
                 + orDash(scope)
                 + " attempts=" + attempts + " latency=" + latency.toMillis() + "ms"
                 + (timeToFirstToken == null ? "" : " first-token=" + timeToFirstToken.toMillis() + "ms")
-                + " tokens=" + usage.promptTokens() + "+" + usage.completionTokens();
+                + " tokens=" + usage.promptTokens() + "+" + usage.completionTokens()
+                + (consent == null ? "" : " consent=" + consent.scope() + "@" + consent.grantedAt());
     }
 }

@@ -33,6 +33,6 @@ final class ResponseCollector implements StreamListener {
         }
         // The latch orders the listener's appends before this read.
         return new ChatResponse(text.toString(), reasoning.toString(), end.finishReason(), end.usage(),
-                end.provenance());
+                end.provenance(), end.label());
     }
 }

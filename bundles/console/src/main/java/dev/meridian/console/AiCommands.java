@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import dev.meridian.api.ChatRequest;
 import dev.meridian.api.Completion;
+import dev.meridian.api.Consent;
 import dev.meridian.api.GenerationOptions;
 import dev.meridian.api.ModelProvider;
 import dev.meridian.api.StreamHandle;
@@ -25,6 +26,7 @@ import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
+import dev.meridian.api.routing.RegionSetting;
 import dev.meridian.api.routing.Routing;
 
 /**
@@ -32,7 +34,7 @@ import dev.meridian.api.routing.Routing;
  * Wrong arguments end in an {@link IllegalArgumentException} whose message says what is expected.
  */
 @Component(service = AiCommands.class)
-@GogoCommand(scope = "ai", function = { "providers", "region", "policy", "chat", "stats" })
+@GogoCommand(scope = "ai", function = { "providers", "region", "policy", "chat", "stats", "consent" })
 public final class AiCommands {
     private final Routing routing;
     private final ModelProvider routed;
@@ -50,24 +52,39 @@ public final class AiCommands {
         if (providers.isEmpty()) {
             return "No model provider is registered. Deploy a provider bundle into the deploy/ folder.\n";
         }
-        TextTable table = new TextTable("ID", "SCOPE", "ALLOWED", "AVAILABILITY", "MODELS", "IN-FLIGHT",
+        TextTable table = new TextTable("ID", "SCOPE", "ALLOWED", "TRUST", "AVAILABILITY", "MODELS", "IN-FLIGHT",
                 "REQUESTS", "ERRORS", "LATENCY(p50)");
         for (ProviderStatus p : providers) {
             ProviderStats s = p.stats();
-            table.row(p.id(), p.scope(), p.allowed() ? "yes" : "no", p.availability(),
+            table.row(p.id(), p.scope(), p.allowed() ? "yes" : "no: " + p.refusal(), p.trust(), p.availability(),
                     p.models().isEmpty() ? "-" : String.join(",", p.models()), s.inFlight(), s.requests(),
                     s.errorCount(), millis(s.medianLatency()));
         }
-        return "Region " + routing.activeRegion() + "\n" + table;
+        return regionLine() + table;
     }
 
-    @Descriptor("show the active region and its policy")
+    /** The active region and where it came from; says loudly when it blocks every request. */
+    private String regionLine() {
+        RegionSetting setting = routing.regionSetting();
+        if (setting.isInvalid()) {
+            return "Region INVALID: " + setting.problem() + "\nEvery request is refused until a valid region is set "
+                    + "(ai:region NAME).\n";
+        }
+        return "Region " + setting.region() + " (from " + setting.source().label() + ")"
+                + (routing.activePolicy().isEmpty() ? ": no policy names it, every request is refused" : "") + "\n";
+    }
+
+    @Descriptor("show the active region, where it comes from, and its policy")
     public String region() {
         Optional<RegionPolicy> policy = routing.activePolicy();
-        return "Active region: " + routing.activeRegion() + "\n" + policy.map(p -> "Allowed scopes: "
-                + String.join(", ", p.scopes()) + "\n")
-                .orElse("No policy names this region: every request fails closed.\n")
-                + "Known regions: " + String.join(", ", routing.policies().keySet()) + "\n";
+        RegionSetting setting = routing.regionSetting();
+        String active = setting.isInvalid()
+                ? "Active region: INVALID (" + setting.problem() + ")\nEvery request is refused until a valid "
+                        + "region is set (ai:region NAME).\n"
+                : "Active region: " + setting.region() + "\nSource: " + setting.source().label() + "\n"
+                        + policy.map(p -> "Allowed scopes: " + String.join(", ", p.scopes()) + "\n")
+                                .orElse("No policy names this region: every request fails closed.\n");
+        return active + "Known regions: " + String.join(", ", routing.policies().keySet()) + "\n";
     }
 
     @Descriptor("make a region the active one (it must have a policy)")
@@ -99,6 +116,9 @@ public final class AiCommands {
         out.append("Region: ").append(policy.region())
                 .append(policy.region().equals(routing.activeRegion()) ? " (active)" : "").append('\n');
         out.append("Allowed scopes: ").append(String.join(", ", policy.scopes())).append('\n');
+        out.append("Consent required: ").append(policy.consentRequired().isEmpty() ? "(none)"
+                : String.join(", ", policy.consentRequired())).append('\n');
+        out.append("Label: ").append(policy.label() == null ? "(none)" : policy.label()).append('\n');
         out.append("Preference: ");
         if (policy.preference().isEmpty()) {
             out.append("(none: by ranking)");
@@ -165,7 +185,10 @@ public final class AiCommands {
                     if (end.error() != null) {
                         throw new IllegalStateException(end.error() + "\n[" + end.provenance() + "]");
                     }
-                    return "[" + end.provenance() + " finish=" + end.finishReason().name().toLowerCase() + "]";
+                    String label = end.label() != null && end.label().hasExplicitText()
+                            ? end.label().explicitText() + "\n" : "";
+                    return label + "[" + end.provenance() + " finish=" + end.finishReason().name().toLowerCase()
+                            + (end.label() == null ? "" : " content-id=" + end.label().contentId()) + "]";
                 }
                 if (event instanceof Reasoning r) {
                     console.print(reasoning ? r.text() : "(thinking) " + r.text());
@@ -186,6 +209,42 @@ public final class AiCommands {
     }
 
     private record Reasoning(String text) {
+    }
+
+    @Descriptor("grant, revoke or show the user's consent that request data may leave the device for a scope")
+    public String consent(@Descriptor("grant | revoke | show") String action,
+            @Descriptor("residency scope, e.g. global") String scope) {
+        switch (action) {
+        case "grant" -> {
+            Consent consent = routing.grantConsent(scope);
+            return "Consent for scope " + consent.scope() + " granted at " + consent.grantedAt() + "\n";
+        }
+        case "revoke" -> {
+            return routing.revokeConsent(scope) ? "Consent for scope " + scope.strip() + " revoked\n"
+                    : "No consent for scope " + scope.strip() + " was recorded\n";
+        }
+        case "show" -> {
+            Consent consent = routing.consents().get(scope.strip());
+            return consent == null ? "No consent for scope " + scope.strip() + "\n"
+                    : "Consent for scope " + consent.scope() + " granted at " + consent.grantedAt() + "\n";
+        }
+        default -> throw new IllegalArgumentException(
+                "ai:consent takes grant, revoke or show and a scope, e.g. ai:consent grant global; was '" + action
+                        + "'");
+        }
+    }
+
+    @Descriptor("show every consent the user has given")
+    public String consent() {
+        Map<String, Consent> consents = routing.consents();
+        if (consents.isEmpty()) {
+            return "No consent recorded.\n";
+        }
+        StringBuilder out = new StringBuilder();
+        consents.values().stream().sorted(java.util.Comparator.comparing(Consent::scope)).forEach(c -> out
+                .append("Consent for scope ").append(c.scope()).append(" granted at ").append(c.grantedAt())
+                .append('\n'));
+        return out.toString();
     }
 
     @Descriptor("show the router's counters per provider id since start")

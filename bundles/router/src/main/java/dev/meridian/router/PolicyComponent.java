@@ -20,9 +20,9 @@ import dev.meridian.api.routing.Routing;
  * refused with a log line naming the problem: the last good policy stays in force, or none if there was none.
  */
 @Component(configurationPid = Routing.POLICY_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = PolicySource.class)
+        service = PolicyComponent.class)
 @Designate(ocd = PolicyComponent.Config.class, factory = true)
-public final class PolicyComponent implements PolicySource {
+public final class PolicyComponent {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyComponent.class);
 
     @ObjectClassDefinition(name = "Meridian regional policy",
@@ -36,6 +36,14 @@ public final class PolicyComponent implements PolicySource {
 
         @AttributeDefinition(description = "Provider ids in order of preference", required = false)
         String[] preference() default {};
+
+        @AttributeDefinition(description = "Allowed scopes that serve only after the user consented "
+                + "(ai:consent grant SCOPE), e.g. global", required = false)
+        String[] consentRequired() default {};
+
+        @AttributeDefinition(description = "Explicit AI-generated-content label shown with every answer in this "
+                + "region (CN: 本内容由人工智能生成)", required = false)
+        String label();
     }
 
     private volatile RegionPolicy policy; // null until a valid configuration arrives
@@ -50,16 +58,17 @@ public final class PolicyComponent implements PolicySource {
         RegionPolicy last = policy;
         try {
             policy = PolicyReader.read(properties);
-            LOG.info("Regional policy {}: scopes {}, preference {}", policy.region(), policy.scopes(),
-                    policy.preference());
+            LOG.info("Regional policy {}: scopes {}, preference {}, consent required for {}, label {}",
+                    policy.region(), policy.scopes(), policy.preference(), policy.consentRequired(),
+                    policy.label() == null ? "none" : "'" + policy.label() + "'");
         } catch (IllegalArgumentException e) {
             LOG.error("Refused regional policy {}: {}; {}", properties.get("service.pid"), e.getMessage(),
                     last == null ? "it stays out of force until corrected" : "keeping the last good one: " + last);
         }
     }
 
-    @Override
-    public RegionPolicy policy() {
+    /** The policy, or {@code null} while its configuration was never readable. */
+    RegionPolicy policy() {
         return policy;
     }
 }

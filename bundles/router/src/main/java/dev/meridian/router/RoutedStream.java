@@ -1,7 +1,9 @@
 package dev.meridian.router;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.api.ChatRequest;
 import dev.meridian.api.Completion;
+import dev.meridian.api.ContentLabel;
 import dev.meridian.api.ErrorKind;
 import dev.meridian.api.FinishReason;
 import dev.meridian.api.ModelException;
@@ -19,98 +22,102 @@ import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 
 /**
- * One routed request: tries the eligible providers in order until one serves it. A provider that fails before its
- * first token with an error that is safe to retry elsewhere is skipped for the next; once a token went out, the
- * stream stays with that provider and its error surfaces with provenance.
+ * One routed request: asks the router before each attempt which provider the policy in force now admits, until one
+ * serves it. A provider that fails before its first token with an error that is safe to retry elsewhere is skipped
+ * for the next; once a token went out, the stream stays with that provider and its error surfaces with provenance.
+ * A region, policy, trust or consent change applies to the next attempt of a request already running.
  */
 final class RoutedStream implements StreamHandle {
     private static final Logger LOG = LoggerFactory.getLogger(RoutedStream.class);
 
-    private final Router router;
+    /** Bounds the ladder even if providers keep re-registering under new service ids. */
+    static final int MAX_ATTEMPTS = 16;
+
+    private final Attempts attempts;
     private final ChatRequest request;
     private final StreamListener listener;
-    private final String region;
     private final long startNanos = System.nanoTime();
     private final CompletableFuture<Completion> completion = new CompletableFuture<>();
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final Set<Long> tried = new HashSet<>(); // guarded by this; service ids only, so no provider stays reachable
 
-    private List<ProviderEntry> candidates; // released when finished, so no provider stays reachable from here
-    private int next;
     private int priorAttempts;
     private ModelException lastError;
     private volatile Attempt current;
     private volatile boolean cancelled;
 
-    RoutedStream(Router router, ChatRequest request, StreamListener listener, String region,
-            List<ProviderEntry> candidates) {
-        this.router = router;
+    RoutedStream(Attempts attempts, ChatRequest request, StreamListener listener) {
+        this.attempts = attempts;
         this.request = request;
         this.listener = listener;
-        this.region = region;
-        this.candidates = candidates;
     }
 
-    /** Starts the next candidate that is available, or ends the stream when none is left. */
+    /** Starts the next provider admitted now, or ends the stream when none is. */
     void tryNext() {
-        while (!cancelled) {
-            ProviderEntry entry;
+        Attempts.Admission admission = null;
+        if (!cancelled) {
             synchronized (this) {
-                if (candidates == null || next >= candidates.size()) {
-                    break;
+                if (tried.size() < MAX_ATTEMPTS) {
+                    admission = attempts.next(request, tried);
+                    if (admission != null) {
+                        tried.add(admission.entry().serviceId());
+                    }
                 }
-                entry = candidates.get(next++);
             }
-            if (!Router.isAvailable(entry)) {
-                continue; // it went unavailable since the router chose the candidates
-            }
-            Attempt attempt = new Attempt(entry);
-            current = attempt;
-            router.counters(entry.id()).started();
-            try {
-                attempt.handle = entry.provider().stream(request, attempt);
-            } catch (RuntimeException e) {
-                LOG.warn("provider {} threw from stream(); trying the next eligible provider", entry.id(), e);
-                attempt.onComplete(new Completion(FinishReason.ERROR, null,
-                        new Provenance(entry.id(), null, null, entry.scope(), 1, null, null, null),
-                        new ModelException(ErrorKind.UNAVAILABLE, "provider-error",
-                                "provider " + entry.id() + " failed: " + e, null, null, e)));
-                return;
-            }
-            if (cancelled) {
-                attempt.handle.cancel();
-            }
+        }
+        if (admission == null) {
+            endWithoutProvider();
+            return;
+        }
+        ProviderEntry entry = admission.entry();
+        Attempt attempt = new Attempt(admission);
+        current = attempt;
+        attempts.counters(entry.id()).started();
+        try {
+            attempt.handle = entry.provider().stream(request, attempt);
+        } catch (RuntimeException e) {
+            LOG.warn("provider {} threw from stream(); trying the next eligible provider", entry.id(), e);
+            attempt.onComplete(new Completion(FinishReason.ERROR, null,
+                    new Provenance(entry.id(), null, null, entry.scope(), 1, null, null, null),
+                    new ModelException(ErrorKind.UNAVAILABLE, "provider-error",
+                            "provider " + entry.id() + " failed: " + e, null, null, e)));
             return;
         }
         if (cancelled) {
-            finish(endWithoutProvider(FinishReason.CANCELLED,
-                    new ModelException(ErrorKind.CANCELLED, "cancelled by the caller")));
-        } else if (lastError != null) {
-            finish(endWithoutProvider(FinishReason.ERROR, lastError));
-        } else {
-            finish(endWithoutProvider(FinishReason.ERROR, router.regionBlocked(request, region)));
+            attempt.handle.cancel();
         }
     }
 
-    private Completion endWithoutProvider(FinishReason reason, ModelException error) {
-        Provenance provenance = error.provenance()
-                .orElse(new Provenance(null, request.model(), null, null, 0, null, null, null))
-                .withRegion(region).withAttempts(priorAttempts)
+    private void endWithoutProvider() {
+        FinishReason reason;
+        ModelException error;
+        if (cancelled) {
+            reason = FinishReason.CANCELLED;
+            error = new ModelException(ErrorKind.CANCELLED, "cancelled by the caller");
+        } else {
+            reason = FinishReason.ERROR;
+            error = lastError != null ? lastError : attempts.noneEligible(request);
+        }
+        Provenance last = error.provenance().orElse(Provenance.none(request.model()));
+        // a provider's last error keeps the region it was admitted under; otherwise the region in force now
+        Provenance provenance = last.withRegion(last.region() != null ? last.region() : attempts.region())
+                .withAttempts(priorAttempts)
                 .withLatency(Duration.ofNanos(System.nanoTime() - startNanos), null);
-        return new Completion(reason, null, provenance, error.withProvenance(provenance));
+        finish(new Completion(reason, null, provenance, error.withProvenance(provenance)), null);
     }
 
-    private void finish(Completion end) {
+    /** Ends the stream once, labelled: under the policy that admitted the provider, or with no explicit text. */
+    private void finish(Completion end, String explicitLabel) {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
-        synchronized (this) {
-            candidates = null;
-        }
         current = null;
+        Completion labelled = end.withLabel(
+                ContentLabel.of(UUID.randomUUID().toString(), end.provenance(), explicitLabel));
         try {
-            listener.onComplete(end);
+            listener.onComplete(labelled);
         } finally {
-            completion.complete(end);
+            completion.complete(labelled);
         }
     }
 
@@ -121,8 +128,7 @@ final class RoutedStream implements StreamHandle {
         if (attempt != null && attempt.handle != null) {
             attempt.handle.cancel();
         } else if (attempt == null) {
-            finish(endWithoutProvider(FinishReason.CANCELLED,
-                    new ModelException(ErrorKind.CANCELLED, "cancelled by the caller")));
+            endWithoutProvider();
         }
     }
 
@@ -133,13 +139,13 @@ final class RoutedStream implements StreamHandle {
 
     /** The listener given to one provider; passes its events on while it is the current attempt. */
     private final class Attempt implements StreamListener {
-        private final ProviderEntry entry;
+        private final Attempts.Admission admission;
         private volatile StreamHandle handle;
         private volatile boolean started;
         private volatile boolean ended;
 
-        Attempt(ProviderEntry entry) {
-            this.entry = entry;
+        Attempt(Attempts.Admission admission) {
+            this.admission = admission;
         }
 
         @Override
@@ -164,22 +170,27 @@ final class RoutedStream implements StreamHandle {
                 return; // a misbehaving provider completed twice
             }
             ended = true;
-            router.counters(entry.id()).ended(end);
+            String id = admission.entry().id();
+            attempts.counters(id).ended(end);
             ModelException error = end.error();
-            int attempts = priorAttempts + Math.max(1, end.provenance().attempts());
+            int total = priorAttempts + Math.max(1, end.provenance().attempts());
             if (error != null && !started && !cancelled && error.retrySafeElsewhere()) {
-                LOG.info("provider {} failed before its first token ({}); trying the next eligible provider",
-                        entry.id(), error.toString());
-                priorAttempts = attempts;
-                lastError = error.withProvenance(end.provenance());
+                LOG.info("provider {} failed before its first token ({}); trying the next eligible provider", id,
+                        error.toString());
+                priorAttempts = total;
+                lastError = error.withProvenance(end.provenance().withProvider(id, admission.entry().scope())
+                        .withRegion(admission.region()));
                 tryNext();
                 return;
             }
-            Provenance provenance = end.provenance().withRegion(region).withAttempts(attempts)
+            // the router names who served and where from what it admitted, not from what the provider says
+            Provenance provenance = end.provenance().withProvider(id, admission.entry().scope())
+                    .withRegion(admission.region()).withAttempts(total)
+                    .withConsent(admission.consent())
                     .withLatency(Duration.ofNanos(System.nanoTime() - startNanos),
                             end.provenance().timeToFirstToken());
             finish(new Completion(end.finishReason(), end.usage(), provenance,
-                    error == null ? null : error.withProvenance(provenance)));
+                    error == null ? null : error.withProvenance(provenance)), admission.label());
         }
     }
 }

@@ -3,17 +3,23 @@ package dev.meridian.router;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.meridian.api.Availability;
 import dev.meridian.api.ChatRequest;
+import dev.meridian.api.Consent;
 import dev.meridian.api.ModelException;
 import dev.meridian.api.ModelProvider;
 import dev.meridian.api.StreamHandle;
@@ -21,36 +27,59 @@ import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
+import dev.meridian.api.routing.RegionSetting;
 
 /**
- * The routing core, free of OSGi so it can be unit-tested and benchmarked alone.
+ * The routing core, free of OSGi so it can be unit-tested, walked at random and benchmarked alone.
  *
  * <p>
- * Eligible = the provider's scope is allowed by the active region's policy AND it is available. Order = the
- * policy's preference, then {@code service.ranking} (highest first), then {@code service.id} (oldest first). When
- * none is eligible the request fails closed with {@code unavailable(region-blocked)}; a provider of a scope the
- * region does not allow is never tried.
+ * A provider may serve an attempt when the active region has a readable policy that allows its scope, its bundle's
+ * signer is trusted for that scope, the user consented where the policy asks for it, and it is available. Order =
+ * the policy's preference, then {@code service.ranking} (highest first), then {@code service.id} (oldest first).
+ * Every attempt, the first and each fallback, is admitted against the policy in force when it starts
+ * ({@link #next}); when none may serve, the request fails closed with {@code unavailable(region-blocked)} and a
+ * provider of a scope the region does not allow is never tried.
  *
  * <p>
- * Changes (providers, policies, region) rebuild an immutable {@link Snapshot} under a lock; requests read the
- * current snapshot without locking.
+ * Changes (providers, policies, region, trust, consent) rebuild an immutable {@link Snapshot} under a lock; requests
+ * read the current snapshot without locking. Several policies for one region: the highest {@code service.ranking}
+ * wins, then the oldest; this is the one place that decides it.
  */
-public final class Router implements ModelProvider {
+public final class Router implements ModelProvider, Attempts {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
-    /** What a request needs, precomputed: the active policy and its allowed providers in order. */
-    private record Snapshot(String region, RegionPolicy policy, List<ProviderEntry> ordered) {
+    /** A provider allowed by scope under the active policy, and what else the policy says about it. */
+    private record Candidate(ProviderEntry entry, String refusal, Consent consent) {
+    }
+
+    /** What requests need, precomputed under the policy in force. */
+    private record Snapshot(RegionSetting region, RegionPolicy policy, List<Candidate> ordered,
+            Map<Long, TrustPolicy.Decision> trust) {
+    }
+
+    /** A policy as configured, and what orders it against others for the same region. */
+    private record RankedPolicy(RegionPolicy policy, int ranking, long sourceId) {
     }
 
     private final Map<Long, ProviderEntry> providers = new ConcurrentHashMap<>();
     private final Map<String, ProviderCounters> counters = new ConcurrentHashMap<>();
     private final Object changes = new Object();
+    private final Map<Long, RankedPolicy> policySources = new HashMap<>(); // guarded by changes
+    private final Map<Long, String> announcedRefusals = new HashMap<>(); // guarded by changes
     private Map<String, RegionPolicy> policies = Map.of(); // guarded by changes
-    private String region; // guarded by changes
+    private RegionSetting region; // guarded by changes
+    private TrustPolicy trust = TrustPolicy.NONE; // guarded by changes
+    private Map<String, Consent> consents = Map.of(); // guarded by changes
     private volatile Snapshot snapshot;
 
-    public Router(String region) {
+    public Router(RegionSetting region) {
         this.region = Objects.requireNonNull(region, "region");
-        this.snapshot = new Snapshot(region, null, List.of());
+        rebuild();
+    }
+
+    /** A router whose region came from the default (tests, benchmarks). */
+    public Router(String region) {
+        this(RegionSetting.of(region, RegionSetting.Source.DEFAULT));
     }
 
     // ---- changes, called by the DS component (or a test) ----
@@ -65,35 +94,116 @@ public final class Router implements ModelProvider {
     public void removeProvider(long serviceId) {
         synchronized (changes) {
             if (providers.remove(serviceId) != null) {
+                announcedRefusals.remove(serviceId);
                 rebuild();
             }
         }
     }
 
-    public void setPolicies(Collection<RegionPolicy> values) {
-        Map<String, RegionPolicy> byRegion = new TreeMap<>();
-        for (RegionPolicy policy : values) {
-            byRegion.putIfAbsent(policy.region(), policy);
-        }
+    /** Adds or replaces one configured policy; {@code null} while its configuration was never readable. */
+    public void putPolicy(long sourceId, int ranking, RegionPolicy policy) {
         synchronized (changes) {
-            policies = Map.copyOf(byRegion);
-            rebuild();
+            if (policy == null) {
+                policySources.remove(sourceId);
+            } else {
+                policySources.put(sourceId, new RankedPolicy(policy, ranking, sourceId));
+            }
+            publishPolicies();
         }
     }
 
-    public void setRegion(String value) {
+    public void removePolicy(long sourceId) {
+        synchronized (changes) {
+            if (policySources.remove(sourceId) != null) {
+                publishPolicies();
+            }
+        }
+    }
+
+    /** Replaces every policy; where two name one region, the first wins (tests, benchmarks). */
+    public void setPolicies(Collection<RegionPolicy> values) {
+        synchronized (changes) {
+            policySources.clear();
+            long sourceId = 0;
+            for (RegionPolicy policy : values) {
+                sourceId++;
+                policySources.put(sourceId, new RankedPolicy(policy, 0, sourceId)); // same ranking: oldest first
+            }
+            publishPolicies();
+        }
+    }
+
+    private void publishPolicies() {
+        Map<String, RegionPolicy> byRegion = new TreeMap<>();
+        policySources.values().stream()
+                .sorted(Comparator.comparingInt(RankedPolicy::ranking).reversed()
+                        .thenComparingLong(RankedPolicy::sourceId))
+                .forEach(ranked -> byRegion.putIfAbsent(ranked.policy().region(), ranked.policy()));
+        policies = Map.copyOf(byRegion);
+        rebuild();
+    }
+
+    public void setRegion(RegionSetting value) {
         synchronized (changes) {
             region = Objects.requireNonNull(value, "region");
             rebuild();
         }
     }
 
+    public void setTrust(TrustPolicy value) {
+        synchronized (changes) {
+            trust = Objects.requireNonNull(value, "trust");
+            rebuild();
+        }
+    }
+
+    public void setConsents(Map<String, Consent> value) {
+        synchronized (changes) {
+            consents = Map.copyOf(value);
+            rebuild();
+        }
+    }
+
     private void rebuild() {
-        RegionPolicy policy = policies.get(region);
-        List<ProviderEntry> ordered = policy == null ? List.of()
-                : providers.values().stream().filter(p -> policy.allows(p.scope()))
-                        .sorted(order(policy)).toList();
-        snapshot = new Snapshot(region, policy, ordered);
+        Map<Long, TrustPolicy.Decision> decisions = new HashMap<>();
+        for (ProviderEntry entry : providers.values()) {
+            TrustPolicy.Decision decision = trust.decide(entry.scope(), entry.signature());
+            decisions.put(entry.serviceId(), decision);
+            announce(entry, decision);
+        }
+        RegionPolicy policy = region.isInvalid() ? null : policies.get(region.region());
+        List<Candidate> ordered = policy == null ? List.of()
+                : providers.values().stream().filter(p -> policy.allows(p.scope())).sorted(order(policy))
+                        .map(p -> candidate(p, policy, decisions.get(p.serviceId()))).toList();
+        snapshot = new Snapshot(region, policy, ordered, Map.copyOf(decisions));
+    }
+
+    private Candidate candidate(ProviderEntry entry, RegionPolicy policy, TrustPolicy.Decision decision) {
+        if (!decision.trusted()) {
+            return new Candidate(entry, decision.text(), null);
+        }
+        if (!policy.requiresConsent(entry.scope())) {
+            return new Candidate(entry, null, null);
+        }
+        Consent consent = consents.get(entry.scope());
+        return consent == null ? new Candidate(entry, ModelException.CONSENT_REQUIRED, null)
+                : new Candidate(entry, null, consent);
+    }
+
+    /** Logs a refused provider once, not on every request. */
+    private void announce(ProviderEntry entry, TrustPolicy.Decision decision) {
+        String refusal = decision.trusted() ? "" : decision.text();
+        String before = announcedRefusals.put(entry.serviceId(), refusal);
+        if (refusal.equals(before)) {
+            return;
+        }
+        if (!refusal.isEmpty()) {
+            LOG.warn("Provider {} (scope {}, {}) will not serve: {}", entry.id(), entry.scope(), entry.bundle(),
+                    refusal);
+        } else if (before != null) {
+            LOG.info("Provider {} (scope {}, {}) is now {}", entry.id(), entry.scope(), entry.bundle(),
+                    decision.text());
+        }
     }
 
     private static Comparator<ProviderEntry> order(RegionPolicy policy) {
@@ -111,66 +221,92 @@ public final class Router implements ModelProvider {
     public Availability availability() {
         Snapshot current = snapshot;
         if (current.policy() == null) {
-            return Availability.of(Availability.State.REGION_BLOCKED, "no policy for region " + current.region());
+            return Availability.of(Availability.State.REGION_BLOCKED, noPolicy(current));
         }
-        for (ProviderEntry entry : current.ordered()) {
-            if (isAvailable(entry)) {
+        for (Candidate candidate : current.ordered()) {
+            if (candidate.refusal() == null && isAvailable(candidate.entry())) {
                 return Availability.AVAILABLE;
             }
         }
-        return Availability.of(Availability.State.REGION_BLOCKED,
-                "no provider of scopes " + current.policy().scopes() + " is available in region " + current.region());
+        return Availability.of(Availability.State.REGION_BLOCKED, "no provider of scopes "
+                + current.policy().scopes() + " may serve in region " + current.region().region() + " now");
     }
 
     @Override
     public StreamHandle stream(ChatRequest request, StreamListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        Snapshot current = snapshot;
-        List<ProviderEntry> candidates = candidates(current, request);
-        RoutedStream stream = new RoutedStream(this, request, listener, current.region(), candidates);
+        RoutedStream stream = new RoutedStream(this, request, listener);
         stream.tryNext();
         return stream;
     }
 
-    private static List<ProviderEntry> candidates(Snapshot current, ChatRequest request) {
-        List<ProviderEntry> ordered = current.ordered();
-        if (request.provider() == null && request.model() == null) {
-            return ordered;
-        }
-        List<ProviderEntry> matching = new ArrayList<>(ordered.size());
-        for (ProviderEntry entry : ordered) {
-            if ((request.provider() == null || request.provider().equals(entry.id())) && entry.serves(request.model())) {
-                matching.add(entry);
+    // ---- Attempts: what a routed stream asks before each attempt ----
+
+    @Override
+    public Admission next(ChatRequest request, Set<Long> tried) {
+        Snapshot current = snapshot;
+        for (Candidate candidate : current.ordered()) {
+            ProviderEntry entry = candidate.entry();
+            if (candidate.refusal() == null && matches(entry, request) && !tried.contains(entry.serviceId())
+                    && isAvailable(entry)) {
+                return new Admission(entry, current.region().region(), candidate.consent(), current.policy().label());
             }
         }
-        return matching;
+        return null;
     }
 
-    /** The fail-closed error, explaining why no provider of the region could take the request. */
-    ModelException regionBlocked(ChatRequest request, String requestRegion) {
+    private static boolean matches(ProviderEntry entry, ChatRequest request) {
+        return (request.provider() == null || request.provider().equals(entry.id())) && entry.serves(request.model());
+    }
+
+    @Override
+    public String region() {
+        return snapshot.region().name();
+    }
+
+    @Override
+    public ModelException noneEligible(ChatRequest request) {
         Snapshot current = snapshot;
-        StringBuilder why = new StringBuilder("no eligible provider in region ").append(requestRegion);
         if (current.policy() == null) {
-            why.append(": no policy names this region (known: ").append(policies().keySet()).append(")");
-        } else {
-            why.append(" (allowed scopes ").append(current.policy().scopes());
-            if (request.provider() != null) {
-                why.append(", provider ").append(request.provider());
-            }
-            if (request.model() != null) {
-                why.append(", model ").append(request.model());
-            }
-            why.append(")");
-            List<String> states = new ArrayList<>();
-            for (ProviderEntry entry : providers.values()) {
-                String state = !current.policy().allows(entry.scope()) ? "scope " + entry.scope() + " not allowed"
-                        : availability(entry).toString();
-                states.add(entry.id() + ": " + state);
-            }
-            why.append(states.isEmpty() ? "; no provider is registered" : "; " + String.join("; ", states));
+            return ModelException.unavailable(ModelException.REGION_BLOCKED,
+                    "no eligible provider: " + noPolicy(current));
         }
-        return ModelException.unavailable(ModelException.REGION_BLOCKED, why.toString());
+        StringBuilder why = new StringBuilder("no eligible provider in region ").append(current.region().region())
+                .append(" (allowed scopes ").append(current.policy().scopes());
+        if (request.provider() != null) {
+            why.append(", provider ").append(request.provider());
+        }
+        if (request.model() != null) {
+            why.append(", model ").append(request.model());
+        }
+        why.append(")");
+        List<String> states = new ArrayList<>();
+        boolean consentMissing = false;
+        for (ProviderEntry entry : providers.values()) {
+            String state;
+            if (!current.policy().allows(entry.scope())) {
+                state = "scope " + entry.scope() + " not allowed";
+            } else {
+                Candidate candidate = current.ordered().stream().filter(c -> c.entry() == entry).findFirst()
+                        .orElse(null);
+                state = candidate != null && candidate.refusal() != null ? candidate.refusal()
+                        : availability(entry).toString();
+                consentMissing |= candidate != null && ModelException.CONSENT_REQUIRED.equals(candidate.refusal())
+                        && matches(entry, request);
+            }
+            states.add(entry.id() + ": " + state);
+        }
+        why.append(states.isEmpty() ? "; no provider is registered" : "; " + String.join("; ", states));
+        return ModelException.unavailable(consentMissing ? ModelException.CONSENT_REQUIRED
+                : ModelException.REGION_BLOCKED, why.toString());
+    }
+
+    private String noPolicy(Snapshot current) {
+        return current.region().isInvalid()
+                ? "the stored active region cannot be read (" + current.region().problem()
+                        + "); every request is refused until a valid region is set"
+                : "no policy names region " + current.region().region() + " (known: " + policies().keySet() + ")";
     }
 
     /** A provider's own word on whether it can serve; one that throws cannot. */
@@ -178,13 +314,18 @@ public final class Router implements ModelProvider {
         return availability(entry).isAvailable();
     }
 
-    ProviderCounters counters(String providerId) {
+    @Override
+    public ProviderCounters counters(String providerId) {
         return counters.computeIfAbsent(providerId, id -> new ProviderCounters());
     }
 
-    // ---- what the console shows ----
+    // ---- the read side of Routing ----
 
     public String activeRegion() {
+        return snapshot.region().name();
+    }
+
+    public RegionSetting regionSetting() {
         return snapshot.region();
     }
 
@@ -198,22 +339,33 @@ public final class Router implements ModelProvider {
         }
     }
 
+    public Map<String, Consent> consents() {
+        synchronized (changes) {
+            return consents;
+        }
+    }
+
     /** Every provider: the allowed ones in routing order, then the others by id. */
     public List<ProviderStatus> providers() {
         Snapshot current = snapshot;
         Map<Long, ProviderStatus> result = new LinkedHashMap<>();
-        for (ProviderEntry entry : current.ordered()) {
-            result.put(entry.serviceId(), status(entry, true));
+        for (Candidate candidate : current.ordered()) {
+            result.put(candidate.entry().serviceId(), status(current, candidate.entry(), candidate.refusal()));
         }
+        String notAllowed = current.policy() == null ? noPolicy(current) : null;
         providers.values().stream().sorted(Comparator.comparing(ProviderEntry::id))
                 .filter(entry -> !result.containsKey(entry.serviceId()))
-                .forEach(entry -> result.put(entry.serviceId(), status(entry, false)));
+                .forEach(entry -> result.put(entry.serviceId(), status(current, entry, notAllowed != null ? notAllowed
+                        : "scope " + entry.scope() + " not allowed in " + current.region().region())));
         return List.copyOf(result.values());
     }
 
-    private ProviderStatus status(ProviderEntry entry, boolean allowed) {
+    private ProviderStatus status(Snapshot current, ProviderEntry entry, String refusal) {
+        TrustPolicy.Decision decision = current.trust().get(entry.serviceId());
+        String trustText = decision == null ? "unknown" : decision.text();
         return new ProviderStatus(entry.id(), entry.scope(), entry.models(), entry.ranking(), entry.serviceId(),
-                entry.bundle(), availability(entry), allowed, counters(entry.id()).snapshot());
+                entry.bundle(), availability(entry), refusal == null, counters(entry.id()).snapshot(), trustText,
+                refusal);
     }
 
     /** A provider's availability; one whose availability() throws is failed. */

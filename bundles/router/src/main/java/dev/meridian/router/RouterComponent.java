@@ -1,13 +1,16 @@
 package dev.meridian.router;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -30,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.api.Availability;
 import dev.meridian.api.ChatRequest;
+import dev.meridian.api.Consent;
 import dev.meridian.api.ModelProvider;
 import dev.meridian.api.ProviderProperties;
 import dev.meridian.api.StreamHandle;
@@ -37,6 +41,7 @@ import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
+import dev.meridian.api.routing.RegionSetting;
 import dev.meridian.api.routing.Routing;
 
 /**
@@ -46,7 +51,13 @@ import dev.meridian.api.routing.Routing;
  *
  * <p>
  * Active region, first found: the {@value Routing#REGION_PID} configuration's {@code region}; the framework or
- * system property {@code meridian.region}; the environment variable {@code MERIDIAN_REGION}; {@code GLOBAL}.
+ * system property {@code meridian.region}; the environment variable {@code MERIDIAN_REGION}; {@code GLOBAL}. One
+ * that is present but cannot be read blocks every request ({@link RegionResolver}).
+ *
+ * <p>
+ * A provider serves only if the bundle that registered it is signed by a signer trusted for its scope
+ * ({@link TrustComponent}, {@link BundleSignatures}), and, where the policy asks, after the user's consent
+ * ({@link ConsentComponent}).
  */
 @Component(immediate = true, configurationPid = Routing.REGION_PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, service = { ModelProvider.class, Routing.class },
@@ -65,7 +76,7 @@ public final class RouterComponent implements ModelProvider, Routing {
 
     private final Router router;
     private final BundleContext context;
-    private final Map<Long, RankedPolicy> policySources = new ConcurrentHashMap<>();
+    private final BundleSignatures signatures = new BundleSignatures();
 
     @Reference
     private ConfigurationAdmin configurationAdmin;
@@ -73,47 +84,38 @@ public final class RouterComponent implements ModelProvider, Routing {
     @Activate
     public RouterComponent(BundleContext context, Map<String, Object> properties) {
         this.context = context;
-        this.router = new Router(initialRegion(context, properties));
-        LOG.info("Router active, region {}", router.activeRegion());
+        this.router = new Router(regionSetting(properties));
+        logRegion();
     }
 
-    private static String initialRegion(BundleContext context, Map<String, Object> properties) {
-        for (Object candidate : new Object[] { properties.get("region"), context.getProperty("meridian.region"),
-                System.getenv("MERIDIAN_REGION") }) {
-            if (candidate == null || candidate.toString().isBlank()) {
-                continue;
-            }
-            try {
-                return PolicyReader.region(candidate);
-            } catch (IllegalArgumentException e) {
-                LOG.error("Ignored active region: {}", e.getMessage());
-            }
+    /**
+     * The active region, first found: configuration, framework or system property, environment, default. A stored
+     * region that cannot be read does not fall through to the others: it blocks every request.
+     */
+    private RegionSetting regionSetting(Map<String, Object> properties) {
+        return RegionResolver.resolve(properties.get("region"), context.getProperty("meridian.region"),
+                System.getenv("MERIDIAN_REGION"), DEFAULT_REGION);
+    }
+
+    private void logRegion() {
+        RegionSetting setting = router.regionSetting();
+        if (setting.isInvalid()) {
+            LOG.error("Active region cannot be read: {}; every request is refused until a valid region is set "
+                    + "(ai:region NAME)", setting.problem());
+        } else if (!router.policies().isEmpty() && !router.policies().containsKey(setting.region())) {
+            LOG.error("Region {} has no policy (known: {}): every request fails closed until one is configured",
+                    setting.region(), router.policies().keySet());
+        } else {
+            LOG.info("Active region {}", setting);
         }
-        return DEFAULT_REGION;
     }
 
     @Modified
     void modified(Map<String, Object> properties) {
-        Object value = properties.get("region");
-        if (value == null) {
-            return;
-        }
-        try {
-            String region = PolicyReader.region(value);
-            if (!region.equals(router.activeRegion())) {
-                router.setRegion(region);
-                LOG.info("Active region is now {}", region);
-            }
-            warnIfNoPolicy(region);
-        } catch (IllegalArgumentException e) {
-            LOG.error("Refused active region update: {}; region stays {}", e.getMessage(), router.activeRegion());
-        }
-    }
-
-    private void warnIfNoPolicy(String region) {
-        if (!router.policies().containsKey(region)) {
-            LOG.error("Region {} has no policy (known: {}): every request fails closed until one is configured",
-                    region, router.policies().keySet());
+        RegionSetting setting = regionSetting(properties);
+        if (!setting.equals(router.regionSetting())) {
+            router.setRegion(setting);
+            logRegion();
         }
     }
 
@@ -150,7 +152,7 @@ public final class RouterComponent implements ModelProvider, Routing {
         LOG.info("Provider {} unregistered", reference.getProperty(ProviderProperties.ID));
     }
 
-    private static ProviderEntry entry(ModelProvider provider, ServiceReference<ModelProvider> reference) {
+    private ProviderEntry entry(ModelProvider provider, ServiceReference<ModelProvider> reference) {
         Object id = reference.getProperty(ProviderProperties.ID);
         Object scope = reference.getProperty(ProviderProperties.SCOPE);
         if (!(id instanceof String) || !(scope instanceof String) || ((String) scope).isBlank()) {
@@ -160,10 +162,11 @@ public final class RouterComponent implements ModelProvider, Routing {
             return null;
         }
         Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
-        String bundle = reference.getBundle() == null ? "?"
-                : reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion();
+        Bundle bundle = reference.getBundle();
+        String name = bundle == null ? "?" : bundle.getSymbolicName() + " " + bundle.getVersion();
         return new ProviderEntry(provider, (String) id, (String) scope, models(reference),
-                ranking instanceof Integer r ? r : 0, (Long) reference.getProperty(Constants.SERVICE_ID), bundle);
+                ranking instanceof Integer r ? r : 0, (Long) reference.getProperty(Constants.SERVICE_ID), name,
+                signatures.of(bundle));
     }
 
     private static List<String> models(ServiceReference<?> reference) {
@@ -176,42 +179,50 @@ public final class RouterComponent implements ModelProvider, Routing {
         return List.of();
     }
 
-    // ---- policies ----
-
-    /** A policy service and what orders it against another policy for the same region. */
-    private record RankedPolicy(PolicySource source, int ranking, long serviceId) {
-    }
+    // ---- policies, trust, consent: one component each, read when they change ----
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindPolicy(PolicySource source, Map<String, Object> properties) {
+    void bindPolicy(PolicyComponent source, Map<String, Object> properties) {
         Object ranking = properties.get(Constants.SERVICE_RANKING);
-        policySources.put((Long) properties.get(Constants.SERVICE_ID), new RankedPolicy(source,
-                ranking instanceof Integer r ? r : 0, (Long) properties.get(Constants.SERVICE_ID)));
-        publishPolicies();
+        router.putPolicy((Long) properties.get(Constants.SERVICE_ID), ranking instanceof Integer r ? r : 0,
+                source.policy());
     }
 
-    void updatedPolicy(PolicySource source, Map<String, Object> properties) {
+    void updatedPolicy(PolicyComponent source, Map<String, Object> properties) {
         bindPolicy(source, properties);
     }
 
-    void unbindPolicy(PolicySource source, Map<String, Object> properties) {
-        policySources.remove((Long) properties.get(Constants.SERVICE_ID));
-        publishPolicies();
+    void unbindPolicy(PolicyComponent source, Map<String, Object> properties) {
+        router.removePolicy((Long) properties.get(Constants.SERVICE_ID));
     }
 
-    /**
-     * Publishes one policy per region. Where several name the same region (a shipped default and an integrator's
-     * replacement in the deploy folder), the highest {@code service.ranking} wins, then the oldest.
-     */
-    private synchronized void publishPolicies() {
-        Map<String, RegionPolicy> byRegion = new java.util.TreeMap<>();
-        policySources.values().stream()
-                .sorted(java.util.Comparator.comparingInt(RankedPolicy::ranking).reversed()
-                        .thenComparingLong(RankedPolicy::serviceId))
-                .map(ranked -> ranked.source().policy()).filter(java.util.Objects::nonNull)
-                .forEach(policy -> byRegion.putIfAbsent(policy.region(), policy));
-        router.setPolicies(byRegion.values());
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTrust(TrustComponent source) {
+        router.setTrust(source.trust());
+    }
+
+    void updatedTrust(TrustComponent source) {
+        router.setTrust(source.trust());
+    }
+
+    void unbindTrust(TrustComponent source) {
+        router.setTrust(TrustPolicy.NONE);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindConsent(ConsentComponent source) {
+        router.setConsents(source.consents());
+    }
+
+    void updatedConsent(ConsentComponent source) {
+        router.setConsents(source.consents());
+    }
+
+    void unbindConsent(ConsentComponent source) {
+        router.setConsents(Map.of());
     }
 
     // ---- ModelProvider: delegate to the router ----
@@ -226,11 +237,16 @@ public final class RouterComponent implements ModelProvider, Routing {
         return router.stream(request, listener);
     }
 
-    // ---- Routing ----
+    // ---- Routing: the read side is the router's; changes are saved in Configuration Admin ----
 
     @Override
     public String activeRegion() {
         return router.activeRegion();
+    }
+
+    @Override
+    public RegionSetting regionSetting() {
+        return router.regionSetting();
     }
 
     @Override
@@ -254,24 +270,58 @@ public final class RouterComponent implements ModelProvider, Routing {
     }
 
     @Override
+    public Map<String, Consent> consents() {
+        return router.consents();
+    }
+
+    @Override
     public void selectRegion(String region) {
         String canonical = PolicyReader.region(region);
         if (!router.policies().containsKey(canonical)) {
             throw new IllegalArgumentException("no policy for region " + canonical + "; known regions: "
                     + router.policies().keySet());
         }
-        router.setRegion(canonical); // at once, for the next request; the configuration keeps it across restarts
+        // at once, for the next attempt; the configuration keeps it across restarts
+        router.setRegion(RegionSetting.of(canonical, RegionSetting.Source.CONFIGURATION));
+        updateConfiguration(REGION_PID, properties -> properties.put("region", canonical));
+        LOG.info("Active region set to {}", canonical);
+    }
+
+    @Override
+    public synchronized Consent grantConsent(String scope) {
+        String name = PolicyReader.scope(scope, "scope");
+        Consent consent = new Consent(name, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        Map<String, Consent> updated = new HashMap<>(router.consents());
+        updated.put(name, consent);
+        router.setConsents(updated);
+        updateConfiguration(CONSENT_PID,
+                properties -> properties.put(ConsentReader.GRANTED_ + name, consent.grantedAt().toString()));
+        LOG.info("Consent granted for scope {} at {}", name, consent.grantedAt());
+        return consent;
+    }
+
+    @Override
+    public synchronized boolean revokeConsent(String scope) {
+        String name = PolicyReader.scope(scope, "scope");
+        Map<String, Consent> updated = new HashMap<>(router.consents());
+        boolean had = updated.remove(name) != null;
+        router.setConsents(updated);
+        updateConfiguration(CONSENT_PID, properties -> properties.remove(ConsentReader.GRANTED_ + name));
+        LOG.info("Consent for scope {} revoked", name);
+        return had;
+    }
+
+    private void updateConfiguration(String pid, java.util.function.Consumer<Dictionary<String, Object>> change) {
         try {
-            Configuration configuration = configurationAdmin.getConfiguration(REGION_PID, "?");
+            Configuration configuration = configurationAdmin.getConfiguration(pid, "?");
             Dictionary<String, Object> properties = configuration.getProperties();
             if (properties == null) {
                 properties = new Hashtable<>();
             }
-            properties.put("region", canonical);
+            change.accept(properties);
             configuration.update(properties);
         } catch (IOException e) {
-            throw new IllegalStateException("region " + canonical + " is active but could not be saved: " + e, e);
+            throw new IllegalStateException("in force now, but could not be saved in " + pid + ": " + e, e);
         }
-        LOG.info("Active region set to {}", canonical);
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -63,12 +65,21 @@ class RouterTest {
 
     private static long ids;
 
+    /** Every scope these tests use, open to their unsigned providers (trust has tests of its own). */
+    static final TrustPolicy OPEN = TrustPolicy.of(Map.of(),
+            Set.of("device", "cn-mainland", "global", "eu", "intl"));
+
+    static ProviderEntry entry(ModelProvider provider, String id, String scope, int ranking) {
+        return new ProviderEntry(provider, id, scope, List.of(), ranking, ++ids, "test 1.0", BundleSignature.UNSIGNED);
+    }
+
     private static ProviderEntry entry(Answering provider, int ranking) {
-        return new ProviderEntry(provider, provider.id, provider.scope, List.of(), ranking, ++ids, "test 1.0");
+        return entry(provider, provider.id, provider.scope, ranking);
     }
 
     private static Router router(String region, Answering... providers) {
         Router router = new Router(region);
+        router.setTrust(OPEN);
         router.setPolicies(List.of(CN, GLOBAL));
         for (Answering provider : providers) {
             router.addProvider(entry(provider, 0));
@@ -79,6 +90,7 @@ class RouterTest {
     @Test
     void ordersByPreferenceThenRankingThenServiceId() {
         Router router = new Router("CN");
+        router.setTrust(OPEN);
         router.setPolicies(List.of(CN));
         Answering a = new Answering("a", "device", null);
         Answering b = new Answering("b", "device", null);
@@ -117,7 +129,7 @@ class RouterTest {
     void unknownRegionFailsClosed() {
         Router router = router("MARS", new Answering("local", "device", null));
         ModelException e = assertThrows(ModelException.class, () -> router.call(ChatRequest.of("hi")));
-        assertTrue(e.getMessage().contains("no policy names this region"), e.getMessage());
+        assertTrue(e.getMessage().contains("no policy names region MARS"), e.getMessage());
     }
 
     @Test
@@ -159,7 +171,7 @@ class RouterTest {
             }
         };
         Router router = router("CN", qwen);
-        router.addProvider(new ProviderEntry(throwing, "broken", "device", List.of(), 100, ++ids, "x"));
+        router.addProvider(entry(throwing, "broken", "device", 100));
         router.addProvider(entry(new Answering("local", "device", null), 0));
         ChatResponse response = router.call(ChatRequest.of("hi"));
         assertEquals("local", response.provenance().providerId());
@@ -180,6 +192,7 @@ class RouterTest {
     void removedProviderGetsNoNewRequest() throws Exception {
         Answering qwen = new Answering("qwen", "cn-mainland", null);
         Router router = new Router("CN");
+        router.setTrust(OPEN);
         router.setPolicies(List.of(CN));
         ProviderEntry entry = entry(qwen, 0);
         router.addProvider(entry);
