@@ -27,6 +27,7 @@ import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
 import dev.meridian.api.routing.RegionSetting;
+import dev.meridian.api.routing.TrustSettings;
 import dev.meridian.api.routing.Routing;
 
 /**
@@ -34,7 +35,7 @@ import dev.meridian.api.routing.Routing;
  * Wrong arguments end in an {@link IllegalArgumentException} whose message says what is expected.
  */
 @Component(service = AiCommands.class)
-@GogoCommand(scope = "ai", function = { "providers", "region", "policy", "chat", "stats", "consent" })
+@GogoCommand(scope = "ai", function = { "providers", "region", "policy", "chat", "stats", "consent", "trust" })
 public final class AiCommands {
     private final Routing routing;
     private final ModelProvider routed;
@@ -244,6 +245,26 @@ public final class AiCommands {
         consents.values().stream().sorted(java.util.Comparator.comparing(Consent::scope)).forEach(c -> out
                 .append("Consent for scope ").append(c.scope()).append(" granted at ").append(c.grantedAt())
                 .append('\n'));
+        return out.toString();
+    }
+
+    @Descriptor("show which signers may ship providers for which scope (configuration meridian.trust)")
+    public String trust() {
+        TrustSettings trust = routing.trust();
+        if (trust.problem() != null) {
+            return "Nothing is trusted: " + trust.problem() + "\n";
+        }
+        StringBuilder out = new StringBuilder();
+        new java.util.TreeMap<>(trust.signers()).forEach((scope, signers) -> out.append("Scope ").append(scope)
+                .append(": ").append(signers.isEmpty() ? "(no signer)" : String.join(", ", new java.util.TreeSet<>(
+                        signers))).append('\n'));
+        if (out.isEmpty()) {
+            out.append("No scope names a signer.\n");
+        }
+        if (!trust.unsignedScopes().isEmpty()) {
+            out.append("Open to unsigned bundles (development only): ")
+                    .append(String.join(", ", new java.util.TreeSet<>(trust.unsignedScopes()))).append('\n');
+        }
         return out.toString();
     }
 

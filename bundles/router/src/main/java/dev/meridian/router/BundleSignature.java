@@ -189,8 +189,8 @@ public record BundleSignature(Status status, Set<String> signers, String problem
         return String.join(", ", first) + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
     }
 
-    /** The first 16 hex digits of a fingerprint, enough for people to tell signers apart. */
+    /** The first 16 hex digits of a fingerprint: enough for people to tell signers apart. */
     static String shortFingerprint(String fingerprint) {
-        return fingerprint.length() > 16 ? fingerprint.substring(0, 16) + "…" : fingerprint;
+        return fingerprint.length() > 16 ? fingerprint.substring(0, 16) : fingerprint;
     }
 }

@@ -28,6 +28,7 @@ import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
 import dev.meridian.api.routing.RegionSetting;
+import dev.meridian.api.routing.TrustSettings;
 
 /**
  * The routing core, free of OSGi so it can be unit-tested, walked at random and benchmarked alone.
@@ -342,6 +343,12 @@ public final class Router implements ModelProvider, Attempts {
     public Map<String, Consent> consents() {
         synchronized (changes) {
             return consents;
+        }
+    }
+
+    public TrustSettings trust() {
+        synchronized (changes) {
+            return trust.settings();
         }
     }
 

@@ -42,6 +42,7 @@ import dev.meridian.api.routing.ProviderStats;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionPolicy;
 import dev.meridian.api.routing.RegionSetting;
+import dev.meridian.api.routing.TrustSettings;
 import dev.meridian.api.routing.Routing;
 
 /**
@@ -267,6 +268,11 @@ public final class RouterComponent implements ModelProvider, Routing {
     @Override
     public Map<String, ProviderStats> stats() {
         return router.stats();
+    }
+
+    @Override
+    public TrustSettings trust() {
+        return router.trust();
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.meridian.api.routing.TrustSettings;
+
 /**
  * Which bundle signers may serve which residency scope ({@value dev.meridian.api.routing.Routing#TRUST_PID}):
  * a provider serves only if its bundle is signed by a signer allowed for its scope, or its scope is explicitly open
@@ -44,6 +46,10 @@ public record TrustPolicy(Map<String, Set<String>> signers, Set<String> unsigned
     /** Fails closed for every scope. */
     static TrustPolicy unreadable(String problem) {
         return new TrustPolicy(Map.of(), Set.of(), Objects.requireNonNull(problem, "problem"));
+    }
+
+    TrustSettings settings() {
+        return new TrustSettings(signers, unsignedScopes, problem);
     }
 
     Decision decide(String scope, BundleSignature signature) {

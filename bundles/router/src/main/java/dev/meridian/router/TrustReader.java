@@ -47,10 +47,11 @@ final class TrustReader {
         return TrustPolicy.of(signers, unsigned);
     }
 
-    /** Properties Configuration Admin, FileInstall and DS add to every configuration. */
+    /** Properties Configuration Admin, FileInstall and DS add to every configuration or component. */
     static boolean isFrameworkProperty(String key) {
         return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.")
-                || key.startsWith(".") || key.equals("objectClass");
+                || key.startsWith("osgi.") || key.startsWith(".") || key.equals("objectClass")
+                || key.endsWith(".target") || key.endsWith(".cardinality.minimum");
     }
 
     static String fingerprint(String value, String property) {

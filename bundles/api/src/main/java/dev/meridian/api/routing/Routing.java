@@ -40,6 +40,9 @@ public interface Routing {
      */
     void selectRegion(String region);
 
+    /** The trusted signers per scope, or why nothing is trusted. */
+    TrustSettings trust();
+
     /** The consents the user has given, by scope. */
     Map<String, Consent> consents();
 

@@ -44,6 +44,7 @@ import dev.meridian.api.routing.Routing;
 import dev.meridian.test.cloud.DashScopeWire;
 import dev.meridian.test.cloud.FakeCloudServer;
 import dev.meridian.test.cloud.OpenAiWire;
+import dev.meridian.test.trust.DevelopmentTrust;
 
 /**
  * The cloud providers with the router and the console: CN goes to DashScope and, on a retry-safe failure before
@@ -70,6 +71,7 @@ class CloudRoutingTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        DevelopmentTrust.apply(context, cm, routing);
         dashscope = new FakeCloudServer(DashScopeWire.answer("你好", "，", "世界"));
         openai = new FakeCloudServer(OpenAiWire.answer("Hello", " world"));
         qwen = ConfiguredProvider.create(context, cm, "meridian.provider.dashscope", "ds-route", "cn-mainland",

@@ -49,7 +49,11 @@ class LauncherTest {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/meridian").toString(), "--state",
                 home.resolve("state").toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // the copy is outside the checkout: tell it the development signer the build signed the bundles with
+        builder.environment().put("MERIDIAN_DEV_SIGNER", Files.readString(Path.of(System.getProperty("meridian.root",
+                "../..")).resolve("cnf/dev-signing/fingerprint")).strip());
+        Process process = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
                 "/dev/null"))).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "host did not stop: " + command);
         return new Run(process.exitValue(), new String(process.getInputStream().readAllBytes(),
@@ -61,13 +65,17 @@ class LauncherTest {
         Run region = meridian("-c", "ai:region");
         assertEquals(0, region.status(), region.err());
         assertTrue(region.out().contains("Active region: GLOBAL"), region.out());
+        assertTrue(region.out().contains("Source: default"), region.out());
         assertTrue(region.out().contains("Known regions: "), region.out());
         Run providers = meridian("-c", "ai:providers");
         assertEquals(0, providers.status(), providers.err());
         assertTrue(providers.out().contains("ID") && providers.out().contains("AVAILABILITY"), providers.out());
-        assertTrue(providers.out().matches("(?s).*openai\\s+global\\s+yes\\s+not-configured.*"), providers.out());
-        assertTrue(providers.out().matches("(?s).*dashscope-cn\\s+cn-mainland\\s+no\\s+not-configured.*"),
-                providers.out());
+        // the shipped providers are signed by the build and trusted by the development runtime
+        assertTrue(providers.out().matches("(?s).*openai\\s+global\\s+yes\\s+trusted \\(signer [0-9a-f]{16}\\)"
+                + "\\s+not-configured.*"), providers.out());
+        assertTrue(providers.out().matches("(?s).*dashscope-cn\\s+cn-mainland\\s+no: scope cn-mainland not allowed in "
+                + "GLOBAL\\s+trusted \\(signer [0-9a-f]{16}\\)\\s+not-configured.*"), providers.out());
+        assertTrue(providers.out().contains("Region GLOBAL (from default)"), providers.out());
     }
 
     @Test
@@ -94,7 +102,8 @@ class LauncherTest {
         Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
         try {
             Run providers = meridian("-c", "ai:providers");
-            assertTrue(providers.out().matches("(?s).*paced\\s+device\\s+yes\\s+available.*"), providers.out());
+            assertTrue(providers.out().matches("(?s).*paced\\s+device\\s+yes\\s+trusted \\(signer [0-9a-f]{16}\\)"
+                    + "\\s+available.*"), providers.out());
             Run chat = meridian("-c", "ai:chat -p paced hello");
             assertEquals(0, chat.status(), chat.err());
             assertTrue(chat.out().contains(":19 ") && chat.out().contains("provider=paced"), chat.out());

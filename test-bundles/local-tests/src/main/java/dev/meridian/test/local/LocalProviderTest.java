@@ -45,6 +45,7 @@ import dev.meridian.api.ProviderProperties;
 import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.Routing;
+import dev.meridian.test.trust.DevelopmentTrust;
 
 /**
  * The on-device provider in the framework, on the real 260K-parameter story model of the shared test data: load
@@ -76,6 +77,7 @@ class LocalProviderTest {
 
     @BeforeEach
     void region() throws Exception {
+        DevelopmentTrust.apply(context, cm, routing);
         Configuration policy = cm.getFactoryConfiguration(Routing.POLICY_FACTORY_PID, "DEVICEONLY", "?");
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put("region", "DEVICEONLY");

@@ -22,6 +22,7 @@ import org.osgi.test.common.annotation.InjectService;
 
 import dev.meridian.api.ErrorKind;
 import dev.meridian.api.routing.Routing;
+import dev.meridian.test.trust.DevelopmentTrust;
 
 /** The ai:* commands, run through the real Gogo command processor and checked on their output. */
 class ConsoleCommandsTest {
@@ -40,6 +41,7 @@ class ConsoleCommandsTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        DevelopmentTrust.apply(context, cm, routing);
         console = Policies.policy(cm, "CONSOLE", new String[] { "device", "cn-mainland" },
                 new String[] { "con-cloud", "con-local", "con-missing" });
         other = Policies.policy(cm, "CONSOLE2", new String[] { "global" }, new String[0]);

@@ -40,6 +40,7 @@ import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.Routing;
+import dev.meridian.test.trust.DevelopmentTrust;
 
 /**
  * Hot swap under load with a real provider bundle: 16 streams run without pause while the bundle is updated and
@@ -65,6 +66,7 @@ class HotSwapTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        DevelopmentTrust.apply(context, cm, routing);
         policy = Policies.policy(cm, "SWAP", new String[] { "device" }, new String[] { PACED, "swap-fallback" });
         Policies.await(() -> routing.policies().containsKey("SWAP"), "the SWAP policy is active");
         Policies.region(cm, "SWAP");

@@ -27,6 +27,7 @@ import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 import dev.meridian.api.routing.RegionPolicy;
 import dev.meridian.api.routing.Routing;
+import dev.meridian.test.trust.DevelopmentTrust;
 
 /** Regional selection in a real framework: region switch, fail closed, fallback ladder, bad configuration. */
 class RegionRoutingTest {
@@ -43,6 +44,7 @@ class RegionRoutingTest {
 
     @BeforeEach
     void policies() throws Exception {
+        DevelopmentTrust.apply(context, cm, routing);
         configurations.add(Policies.policy(cm, "RTCN", new String[] { "cn-mainland", "device" },
                 new String[] { "rt-qwen", "rt-local" }));
         configurations.add(Policies.policy(cm, "RTGLOBAL", new String[] { "global", "device" },
