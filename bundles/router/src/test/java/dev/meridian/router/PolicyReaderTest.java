@@ -55,6 +55,39 @@ class PolicyReaderTest {
         assertMessage(properties("CN", "device", "a,,b"), "preference must hold a provider id");
     }
 
+    @Test
+    void readsConsentAndLabelAndRefusesThemMalformed() {
+        Map<String, Object> cn = properties("CN", "cn-mainland,device", null);
+        cn.put("consentRequired", new String[] { "cn-mainland" });
+        cn.put("label", " 本内容由人工智能生成 ");
+        RegionPolicy policy = PolicyReader.read(cn);
+        assertEquals(List.of("cn-mainland"), policy.consentRequired());
+        assertTrue(policy.requiresConsent("cn-mainland"));
+        assertEquals("本内容由人工智能生成", policy.label());
+
+        Map<String, Object> foreign = properties("CN", "device", null);
+        foreign.put("consentRequired", "global");
+        assertMessage(foreign, "consentRequired names scope 'global'", "does not allow");
+        Map<String, Object> twoLines = properties("CN", "device", null);
+        twoLines.put("label", "AI\ngenerated");
+        assertMessage(twoLines, "label must be one line");
+        Map<String, Object> notText = properties("CN", "device", null);
+        notText.put("label", new String[] { "AI" });
+        assertMessage(notText, "label must be one line", "(array)");
+    }
+
+    @Test
+    void consentsAreReadWithTheirTimeAndMalformedOnesNamed() {
+        assertEquals(java.time.Instant.parse("2026-12-01T10:00:00Z"), ConsentReader.read(Map.of("granted.global",
+                "2026-12-01T10:00:00Z", "service.pid", "meridian.consent")).get("global").grantedAt());
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("granted.global", "yesterday"),
+                Map.of("granted.global", 5), Map.of("granted.GLOBAL!", "2026-12-01T10:00:00Z"),
+                Map.of("grant.global", "2026-12-01T10:00:00Z"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConsentReader.read(bad));
+            assertTrue(e.getMessage().contains(bad.keySet().iterator().next()), e.getMessage());
+        }
+    }
+
     private static void assertMessage(Map<String, Object> properties, String... parts) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PolicyReader.read(properties));

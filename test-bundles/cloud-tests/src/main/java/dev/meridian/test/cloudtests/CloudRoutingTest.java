@@ -82,6 +82,8 @@ class CloudRoutingTest {
         policies.add(policy("CLOUDCN", new String[] { "cn-mainland", "device" }, new String[] { qwen.id, "dev" }));
         policies.add(policy("CLOUDGLOBAL", new String[] { "global", "device" }, new String[] { gpt.id, "dev" }));
         await(() -> routing.policies().containsKey("CLOUDCN") && routing.policies().containsKey("CLOUDGLOBAL"));
+        // the router binds a provider after the registry shows it (its bundle's signature is checked first)
+        await(() -> routing.providers().stream().map(p -> p.id()).toList().containsAll(List.of(qwen.id, gpt.id)));
     }
 
     @AfterEach
@@ -214,8 +216,10 @@ class CloudRoutingTest {
         assertThat(console("ai:chat -p " + gpt.id + " hi")).contains("quota-exhausted");
         String table = console("ai:providers");
         assertThat(table).contains(gpt.id).contains(qwen.id).contains("dev");
-        assertThat(table).containsPattern(gpt.id + "\\s+global\\s+yes\\s+quota-exhausted \\(quota or balance");
-        assertThat(table).containsPattern(qwen.id + "\\s+cn-mainland\\s+no\\s+available");
+        assertThat(table).containsPattern(gpt.id + "\\s+global\\s+yes\\s+trusted \\(signer [0-9a-f]{16}\\)\\s+"
+                + "quota-exhausted \\(quota or balance");
+        assertThat(table).containsPattern(qwen.id + "\\s+cn-mainland\\s+no: scope cn-mainland not allowed in "
+                + "CLOUDGLOBAL\\s+trusted \\(signer [0-9a-f]{16}\\)\\s+available");
     }
 
     @Test

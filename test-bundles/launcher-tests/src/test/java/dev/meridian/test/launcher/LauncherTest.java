@@ -1,6 +1,7 @@
 package dev.meridian.test.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -46,8 +47,12 @@ class LauncherTest {
     }
 
     private static Run meridian(String... args) throws Exception {
+        return meridianWithState(home.resolve("state"), args);
+    }
+
+    private static Run meridianWithState(Path state, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/meridian").toString(), "--state",
-                home.resolve("state").toString()));
+                state.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         // the copy is outside the checkout: tell it the development signer the build signed the bundles with
@@ -107,6 +112,60 @@ class LauncherTest {
             Run chat = meridian("-c", "ai:chat -p paced hello");
             assertEquals(0, chat.status(), chat.err());
             assertTrue(chat.out().contains(":19 ") && chat.out().contains("provider=paced"), chat.out());
+        } finally {
+            Files.delete(deployed);
+        }
+    }
+
+    @Test
+    void consentIsKeptAcrossRestartsWithItsTime(@TempDir Path state) throws Exception {
+        Run granted = meridianWithState(state, "-c", "ai:consent grant global");
+        assertEquals(0, granted.status(), granted.err());
+        String time = granted.out().replaceAll("(?s).*granted at (\\S+).*", "$1");
+        Run shown = meridianWithState(state, "-c", "ai:consent show global");
+        assertTrue(shown.out().contains("Consent for scope global granted at " + time), shown.out());
+        Run revoked = meridianWithState(state, "-c", "ai:consent revoke global");
+        assertEquals(0, revoked.status(), revoked.err());
+        assertTrue(meridianWithState(state, "-c", "ai:consent").out().contains("No consent recorded"));
+    }
+
+    /** Issue 8, defect 2, on the shipped host: a damaged stored region blocks everything after a restart. */
+    @Test
+    void aDamagedStoredRegionBlocksEveryRequestAfterARestart(@TempDir Path state) throws Exception {
+        Path damaged = home.resolve("deploy/meridian.region.config");
+        Files.writeString(damaged, "region=[\"CN\"]\n");
+        Path jar = Path.of(System.getProperty("meridian.root", "../..")).resolve(
+                "test-bundles/test-provider/target/test-provider-0.1.0-SNAPSHOT.jar");
+        Path deployed = home.resolve("deploy/test-provider.jar");
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            meridianWithState(state, "--region", "GLOBAL", "-c", "ai:region"); // stores the damaged configuration
+            Run region = meridianWithState(state, "--region", "GLOBAL", "-c", "ai:region");
+            assertTrue(region.out().contains("Active region: INVALID") && region.out().contains("meridian.region"),
+                    region.out());
+            Run providers = meridianWithState(state, "--region", "GLOBAL", "-c", "ai:providers");
+            assertTrue(providers.out().contains("Region INVALID"), providers.out());
+            Run chat = meridianWithState(state, "--region", "GLOBAL", "-c", "ai:chat -p paced hello");
+            assertEquals(1, chat.status());
+            assertTrue(chat.err().contains("cannot be read"), chat.err());
+        } finally {
+            Files.delete(damaged);
+            Files.delete(deployed);
+        }
+    }
+
+    @Test
+    void everyAnswerInChinaCarriesTheExplicitLabel(@TempDir Path state) throws Exception {
+        Path jar = Path.of(System.getProperty("meridian.root", "../..")).resolve(
+                "test-bundles/test-provider/target/test-provider-0.1.0-SNAPSHOT.jar");
+        Path deployed = home.resolve("deploy/test-provider.jar");
+        Files.copy(jar, deployed, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Run chat = meridianWithState(state, "--region", "CN", "-c", "ai:chat -p paced hello");
+            assertEquals(0, chat.status(), chat.err());
+            assertTrue(chat.out().contains("本内容由人工智能生成") && chat.out().contains("region=CN"), chat.out());
+            Run global = meridianWithState(state, "--region", "GLOBAL", "-c", "ai:chat -p paced hello");
+            assertFalse(global.out().contains("本内容由人工智能生成"), global.out());
         } finally {
             Files.delete(deployed);
         }

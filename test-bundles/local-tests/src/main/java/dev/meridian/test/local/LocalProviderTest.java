@@ -116,12 +116,13 @@ class LocalProviderTest {
         while (System.nanoTime() < deadline) {
             Collection<ServiceReference<ModelProvider>> refs = context.getServiceReferences(ModelProvider.class,
                     "(" + ProviderProperties.ID + "=" + id + ")");
-            if (!refs.isEmpty()) {
+            // the router binds it after the registry shows it (its bundle's signature is checked first)
+            if (!refs.isEmpty() && routing.providers().stream().anyMatch(p -> p.id().equals(id))) {
                 return context.getService(refs.iterator().next());
             }
             Thread.sleep(10);
         }
-        throw new AssertionError(id + " did not register");
+        throw new AssertionError(id + " did not register with the router");
     }
 
     private static void await(java.util.function.BooleanSupplier condition, long millis) throws Exception {
@@ -165,7 +166,8 @@ class LocalProviderTest {
         String id = provider(model("stories260K-ffn192-Q8_0.gguf"), Map.of());
         ModelProvider local = service(id);
         await(() -> local.availability().isAvailable(), 10_000);
-        assertThat(console("ai:providers")).containsPattern(id + "\\s+device\\s+yes\\s+available");
+        assertThat(console("ai:providers"))
+                .containsPattern(id + "\\s+device\\s+yes\\s+trusted \\(signer [0-9a-f]{16}\\)\\s+available");
         assertThat(console("ai:chat -p " + id + " -n 8 -t 0 Once upon a time")).contains(", there was a little")
                 .contains("provider=" + id).contains("finish=length");
     }

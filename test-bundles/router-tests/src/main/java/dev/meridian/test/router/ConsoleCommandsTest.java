@@ -3,14 +3,8 @@ package dev.meridian.test.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +31,6 @@ class ConsoleCommandsTest {
 
     private Configuration console;
     private Configuration other;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -61,13 +54,7 @@ class ConsoleCommandsTest {
     }
 
     private String run(String command) throws Exception {
-        out.reset();
-        try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))) {
-            Object result = session.execute(command);
-            String printed = out.toString(StandardCharsets.UTF_8);
-            return printed + (result == null ? "" : session.format(result, Converter.INSPECT));
-        }
+        return Console.run(processor, command);
     }
 
     @Test
@@ -77,8 +64,11 @@ class ConsoleCommandsTest {
                 .contains("IN-FLIGHT").contains("REQUESTS").contains("ERRORS").contains("LATENCY");
         assertThat(table.indexOf("con-cloud")).isLessThan(table.indexOf("con-local"));
         assertThat(table.indexOf("con-local")).isLessThan(table.indexOf("con-gpt"));
-        assertThat(table).containsPattern("con-gpt\\s+global\\s+no\\s+available");
-        assertThat(table).containsPattern("con-local\\s+device\\s+yes\\s+available\\s+con-local-model");
+        assertThat(table).contains("Region CONSOLE (from configuration)");
+        assertThat(table).containsPattern("con-gpt\\s+global\\s+no: scope global not allowed in CONSOLE\\s+"
+                + "trusted \\(signer [0-9a-f]{16}\\)\\s+available");
+        assertThat(table).containsPattern("con-local\\s+device\\s+yes\\s+trusted \\(signer [0-9a-f]{16}\\)\\s+"
+                + "available\\s+con-local-model");
     }
 
     @Test

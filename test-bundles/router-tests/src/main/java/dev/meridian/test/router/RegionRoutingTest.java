@@ -204,18 +204,26 @@ class RegionRoutingTest {
     }
 
     @Test
-    void malformedRegionIsRefusedAndUnknownRegionFailsClosed() throws Exception {
-        ScriptedProvider.answering("rt-local", "device", "x").register(context);
+    void malformedRegionBlocksEverythingAndUnknownRegionFailsClosed() throws Exception {
+        ScriptedProvider local = ScriptedProvider.answering("rt-local", "device", "x");
+        local.register(context);
         activate("RTCN");
 
-        Policies.region(cm, "not a region!");
-        Thread.sleep(300);
-        assertThat(routing.activeRegion()).isEqualTo("RTCN");
+        // a damaged stored region does not keep or fall back to any region's rules: it blocks until corrected
+        Policies.region(cm, new String[] { "RTCN" });
+        Policies.await(() -> routing.regionSetting().isInvalid(), "the malformed region is in force");
+        assertThat(routing.regionSetting().problem()).contains("meridian.region").contains("[RTCN] (array)");
+        assertThatThrownBy(() -> routed.call(ChatRequest.of("hi"))).isInstanceOfSatisfying(ModelException.class,
+                e -> assertThat(e.getMessage()).contains("cannot be read"));
+        assertThat(local.calls).hasValue(0);
+        assertThat(routing.providers()).allSatisfy(p -> assertThat(p.allowed()).isFalse());
+        routing.selectRegion("RTCN"); // a valid region set at the console lifts the block
+        assertThat(routed.call(ChatRequest.of("hi")).provenance().providerId()).isEqualTo("rt-local");
 
         activate("MARS");
         assertThat(routing.activePolicy()).isEmpty();
         assertThatThrownBy(() -> routed.call(ChatRequest.of("hi"))).isInstanceOfSatisfying(ModelException.class,
-                e -> assertThat(e.getMessage()).contains("no policy names this region"));
+                e -> assertThat(e.getMessage()).contains("no policy names region MARS"));
         assertThatThrownBy(() -> routing.selectRegion("VENUS")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no policy for region VENUS");
     }
