@@ -198,11 +198,15 @@ public final class Router implements ModelProvider, Attempts {
         if (refusal.equals(before)) {
             return;
         }
-        if (!refusal.isEmpty()) {
+        if (!refusal.isEmpty() && trust == TrustPolicy.NONE) {
+            // no trust configuration (yet, at start-up): TrustComponent says so once, not once per provider
+            LOG.debug("Provider {} (scope {}, {}) will not serve: {}", entry.id(), entry.scope(), entry.bundle(),
+                    refusal);
+        } else if (!refusal.isEmpty()) {
             LOG.warn("Provider {} (scope {}, {}) will not serve: {}", entry.id(), entry.scope(), entry.bundle(),
                     refusal);
         } else if (before != null) {
-            LOG.info("Provider {} (scope {}, {}) is now {}", entry.id(), entry.scope(), entry.bundle(),
+            LOG.debug("Provider {} (scope {}, {}) is now {}", entry.id(), entry.scope(), entry.bundle(),
                     decision.text());
         }
     }

@@ -31,7 +31,8 @@ public final class TrustComponent {
     void modified(Map<String, Object> properties) {
         if (properties.get("service.pid") == null) {
             trust = TrustPolicy.NONE;
-            LOG.warn("No trust configuration {}: no provider bundle is trusted, every request fails closed",
+            // info, not a warning: at start-up this precedes the configuration FileInstall is about to deliver
+            LOG.info("No trust configuration {} (yet): no provider bundle is trusted until one arrives",
                     Routing.TRUST_PID);
             return;
         }

@@ -94,6 +94,9 @@ class LauncherTest {
         Run blocked = meridian("-c", "ai:chat hello");
         assertEquals(1, blocked.status());
         assertTrue(blocked.err().contains("region-blocked"), blocked.err());
+        Run badHeap = meridian("--heap", "lots", "-c", "ai:region");
+        assertEquals(2, badHeap.status());
+        assertTrue(badHeap.err().contains("--heap must be a size like 512m"), badHeap.err());
         Run badArgument = meridian("--bogus");
         assertEquals(2, badArgument.status());
         assertTrue(badArgument.err().contains("unknown argument '--bogus'"), badArgument.err());

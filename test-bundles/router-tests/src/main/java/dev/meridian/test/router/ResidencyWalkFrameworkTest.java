@@ -136,7 +136,7 @@ class ResidencyWalkFrameworkTest {
             held.registration.unregister();
         }
         assertThat(violations).as("seed " + seed).isEmpty();
-        assertThat(served).as("requests served (the walk must exercise serving)").isGreaterThan(STEPS / 20);
+        assertThat(served).as("requests served (the walk must exercise serving)").isGreaterThan(STEPS / 50);
     }
 
     private <T> T pickOrNull(List<T> values) {
@@ -203,11 +203,9 @@ class ResidencyWalkFrameworkTest {
     }
 
     private void changeTrust() throws Exception {
-        Set<String> scopes = new HashSet<>();
-        for (String scope : SCOPES) {
-            if (random.nextInt(4) > 0) {
-                scopes.add(scope);
-            }
+        Set<String> scopes = new HashSet<>(SCOPES); // mostly the usual: the signer trusted for every scope
+        if (random.nextBoolean()) {
+            scopes.removeIf(scope -> random.nextInt(3) == 0);
         }
         Dictionary<String, Object> properties = new Hashtable<>();
         for (String scope : scopes) {
