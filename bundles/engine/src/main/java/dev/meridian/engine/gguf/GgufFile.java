@@ -28,6 +28,13 @@ import dev.meridian.engine.EngineException;
 public final class GgufFile implements AutoCloseable {
     private static final int MAGIC = 0x46554747; // "GGUF" little-endian
     private static final long MAX_COUNT = 1L << 24;
+    /**
+     * What the metadata and tensor table may take on the heap, estimated as they are read (a string costs its bytes
+     * plus {@value #OBJECT_COST}): large vocabularies take about 20 MiB, and a hostile file fails here rather than
+     * exhausting the heap with millions of tiny strings.
+     */
+    static final long HEAP_BUDGET = 64L << 20;
+    private static final long OBJECT_COST = 48;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED
@@ -44,6 +51,7 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, Object> metadata;
     private final Map<String, TensorInfo> tensors;
     private long position;
+    private long heapUsed;
 
     private GgufFile(Path path) {
         this.path = path;
@@ -69,6 +77,11 @@ public final class GgufFile implements AutoCloseable {
             position = 8;
             long tensorCount = count(readLong(), "tensor count");
             long kvCount = count(readLong(), "metadata count");
+            // each metadata entry takes at least 13 bytes of the file, each tensor entry 32: refuse counts it cannot hold
+            if (kvCount > remaining() / 13 || tensorCount > (remaining() - kvCount * 13) / 32) {
+                throw fail("counts of " + kvCount + " metadata entries and " + tensorCount
+                        + " tensors do not fit in the file's " + file.byteSize() + " bytes");
+            }
             Map<String, Object> kv = new LinkedHashMap<>();
             for (long i = 0; i < kvCount; i++) {
                 String key = readString("metadata key");
@@ -86,6 +99,7 @@ public final class GgufFile implements AutoCloseable {
             List<Long> offsets = new ArrayList<>();
             for (long i = 0; i < tensorCount; i++) {
                 String name = readString("tensor name");
+                spend(OBJECT_COST * 4, "tensor table");
                 int dimsCount = readInt();
                 if (dimsCount < 1 || dimsCount > 4) {
                     throw fail("tensor " + name + " has " + dimsCount + " dimensions (1 to 4 allowed)");
@@ -171,10 +185,17 @@ public final class GgufFile implements AutoCloseable {
         }
         int type = readInt();
         long n = readLong();
-        if (n < 0 || n > file.byteSize() - position) {
-            throw fail("metadata " + key + " claims " + Long.toUnsignedString(n) + " array items, more than the file "
-                    + "holds");
+        long itemBytes = minimumBytes(type, key);
+        if (n < 0 || n > MAX_COUNT || n > remaining() / itemBytes) {
+            throw fail("metadata " + key + " claims " + Long.toUnsignedString(n) + " array items of type " + type
+                    + ", more than the file holds");
         }
+        // checked before anything is allocated: the items' heap cost against the budget (strings add their own)
+        spend(n * switch (type) {
+            case 4, 5, 6 -> 4;
+            case 8 -> 8;
+            default -> OBJECT_COST;
+        }, "metadata " + key);
         if (type == 6) { // float arrays are large (scores): read them compactly
             float[] values = new float[(int) n];
             MemorySegment bytes = readBytes(n * 4);
@@ -198,12 +219,37 @@ public final class GgufFile implements AutoCloseable {
         return Collections.unmodifiableList(values);
     }
 
+    /** The least number of file bytes one value of {@code type} takes. */
+    private long minimumBytes(int type, String key) {
+        return switch (type) {
+            case 0, 1, 7 -> 1;
+            case 2, 3 -> 2;
+            case 4, 5, 6 -> 4;
+            case 8, 10, 11, 12 -> 8;
+            case 9 -> 12; // a nested array: its type and its count
+            default -> throw fail("metadata " + key + " is an array of unknown type " + type);
+        };
+    }
+
+    private long remaining() {
+        return file.byteSize() - position;
+    }
+
+    private void spend(long bytes, String what) {
+        heapUsed += bytes;
+        if (bytes < 0 || heapUsed > HEAP_BUDGET) {
+            throw fail(what + " would take more than " + (HEAP_BUDGET >> 20) + " MiB of memory (metadata and "
+                    + "tensor table together)");
+        }
+    }
+
     private String readString(String what) {
         long length = readLong();
         if (length < 0 || length > file.byteSize() - position || length > 1 << 26) {
             throw fail(what + " has an impossible length " + Long.toUnsignedString(length) + " at offset "
                     + (position - 8));
         }
+        spend(OBJECT_COST + 2 * length, what);
         byte[] bytes = readBytes(length).toArray(ValueLayout.JAVA_BYTE);
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
