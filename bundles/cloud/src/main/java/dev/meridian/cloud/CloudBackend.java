@@ -1,6 +1,7 @@
 package dev.meridian.cloud;
 
 import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -103,13 +104,27 @@ public final class CloudBackend {
 
     /** Drains in-flight streams for the configured time, then aborts what is left and stops the threads. */
     public void close() {
-        int closed = inFlight.drain(settings == null ? java.time.Duration.ZERO : settings.drain());
+        close(settings == null ? Duration.ZERO : settings.drain());
+    }
+
+    private void close(Duration drain) {
+        int closed = inFlight.drain(drain);
         if (closed > 0) {
             LOG.warn("{}: closed {} streams still open after the drain time", label, closed);
         }
         if (streamer != null) {
             streamer.close();
         }
+    }
+
+    /**
+     * Closes this backend once what it serves has finished (bounded by the drain time), without holding up the
+     * caller: for a provider whose configuration changed, which already sends new requests to its new backend.
+     */
+    public void retire() {
+        // the provider stays: its streams may run to their own total timeout, not the shorter drain time
+        Duration patience = settings == null ? Duration.ZERO : settings.timeouts().total().plusSeconds(1);
+        Thread.ofVirtual().name("retire " + label).start(() -> close(patience));
     }
 
     /** The credential source, for the activation log line (never the value). */

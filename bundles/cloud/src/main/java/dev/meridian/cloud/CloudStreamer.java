@@ -107,9 +107,12 @@ public final class CloudStreamer implements AutoCloseable {
             try {
                 failure = exchange(exchange, stream, request, dialect);
             } catch (RuntimeException e) {
-                LOG.error("{}: unexpected failure", label, e);
-                failure = new WireFailure(new ModelException(ErrorKind.UNAVAILABLE, "internal-error",
-                        e.toString(), null, null, e), false);
+                // the message may quote a header (the key): log it scrubbed, without the exception object
+                String what = scrub(e.toString());
+                LOG.error("{}: unexpected failure: {} at {}", label, what,
+                        e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+                failure = new WireFailure(new ModelException(ErrorKind.UNAVAILABLE, "internal-error", what, null,
+                        null, null), false);
             } finally {
                 open.remove(exchange);
             }
@@ -247,12 +250,9 @@ public final class CloudStreamer implements AutoCloseable {
                 error.retryAfter().orElse(null), null, null);
     }
 
-    /** Masks the credential wherever a server or an exception repeated it. */
+    /** Masks the credential wherever a server or an exception repeated it, as is or escaped. */
     public String scrub(String text) {
-        if (text == null || secret == null || secret.reveal().isEmpty()) {
-            return text;
-        }
-        return text.replace(secret.reveal(), "****");
+        return secret == null ? text : secret.scrub(text);
     }
 
     private static String readBounded(InputStream in) throws IOException {

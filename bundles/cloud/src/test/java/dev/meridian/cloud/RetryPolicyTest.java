@@ -74,7 +74,7 @@ class RetryPolicyTest {
 
     @Test
     void secretsNeverPrint() {
-        Secret secret = Secret.resolve("sk-abc", "UNUSED");
+        Secret secret = Secret.configured("sk-abc");
         assertEquals("****", secret.toString());
         assertEquals("sk-abc", secret.reveal());
         assertEquals("configuration", secret.source());

@@ -8,6 +8,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -22,6 +24,7 @@ import dev.meridian.api.ModelProvider;
 import dev.meridian.api.ProviderProperties;
 import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
+import dev.meridian.cloud.ApiKeys;
 import dev.meridian.cloud.ChatCompletionsDialect;
 import dev.meridian.cloud.CloudBackend;
 import dev.meridian.cloud.CloudSettings;
@@ -75,10 +78,32 @@ public final class DashScopeProvider implements ModelProvider {
         String apiKeyEnv() default "DASHSCOPE_API_KEY";
     }
 
-    private final CloudBackend backend;
+    private final ApiKeys keys;
+    private volatile CloudBackend backend;
+    private Map<String, Object> applied; // the properties the backend was built from
 
     @Activate
-    public DashScopeProvider(Config config, Map<String, Object> properties) {
+    public DashScopeProvider(Config config, Map<String, Object> properties, @Reference ApiKeys keys) {
+        this.keys = keys;
+        this.backend = backend(config, properties);
+    }
+
+    /**
+     * A rotated key, a new timeout or endpoint: the next request goes to a backend built from the new configuration,
+     * with no moment where the provider is missing; the old one finishes what it serves, then closes.
+     */
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        if (keys.sameSettings(applied, properties)) {
+            return; // e.g. the key moved out of the stored configuration: nothing to rebuild, health kept
+        }
+        CloudBackend old = backend;
+        backend = backend(config, properties);
+        old.retire();
+    }
+
+    private CloudBackend backend(Config config, Map<String, Object> properties) {
+        applied = properties;
         String id = config.meridian_provider_id();
         String scope = config.meridian_provider_scope();
         String label = id + " (" + config.deploymentRegion() + ")";
@@ -93,7 +118,7 @@ public final class DashScopeProvider implements ModelProvider {
             CloudSettings settings = CloudSettings.read(properties);
             String[] models = config.meridian_provider_models();
             String model = models.length > 0 ? models[0] : "qwen-plus";
-            Secret key = Secret.resolve(config._apiKey(), config.apiKeyEnv());
+            Secret key = keys.resolve(properties, config.apiKeyEnv());
             String mode = config.mode().strip();
             if (!mode.equals("native") && !mode.equals("compatible")) {
                 throw new IllegalArgumentException("mode must be native or compatible, was '" + mode + "'");
@@ -108,7 +133,7 @@ public final class DashScopeProvider implements ModelProvider {
         } catch (IllegalArgumentException e) {
             built = CloudBackend.misconfigured(id, scope, label, e.getMessage());
         }
-        this.backend = built;
+        return built;
     }
 
     @Deactivate

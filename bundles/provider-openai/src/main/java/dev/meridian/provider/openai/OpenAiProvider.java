@@ -9,6 +9,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -22,6 +24,7 @@ import dev.meridian.api.ModelProvider;
 import dev.meridian.api.ProviderProperties;
 import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
+import dev.meridian.cloud.ApiKeys;
 import dev.meridian.cloud.ChatCompletionsDialect;
 import dev.meridian.cloud.CloudBackend;
 import dev.meridian.cloud.CloudSettings;
@@ -72,10 +75,32 @@ public final class OpenAiProvider implements ModelProvider {
         String maxTokensField() default "max_tokens";
     }
 
-    private final CloudBackend backend;
+    private final ApiKeys keys;
+    private volatile CloudBackend backend;
+    private Map<String, Object> applied; // the properties the backend was built from
 
     @Activate
-    public OpenAiProvider(Config config, Map<String, Object> properties) {
+    public OpenAiProvider(Config config, Map<String, Object> properties, @Reference ApiKeys keys) {
+        this.keys = keys;
+        this.backend = backend(config, properties);
+    }
+
+    /**
+     * A rotated key, a new timeout or endpoint: the next request goes to a backend built from the new configuration,
+     * with no moment where the provider is missing; the old one finishes what it serves, then closes.
+     */
+    @Modified
+    void modified(Config config, Map<String, Object> properties) {
+        if (keys.sameSettings(applied, properties)) {
+            return; // e.g. the key moved out of the stored configuration: nothing to rebuild, health kept
+        }
+        CloudBackend old = backend;
+        backend = backend(config, properties);
+        old.retire();
+    }
+
+    private CloudBackend backend(Config config, Map<String, Object> properties) {
+        applied = properties;
         String id = config.meridian_provider_id();
         String scope = config.meridian_provider_scope();
         String label = id + " (" + scope + ")";
@@ -97,7 +122,7 @@ public final class OpenAiProvider implements ModelProvider {
             if (!config.project().isBlank()) {
                 headers.put("OpenAI-Project", config.project().strip());
             }
-            Secret key = Secret.resolve(config._apiKey(), config.apiKeyEnv());
+            Secret key = keys.resolve(properties, config.apiKeyEnv());
             URI endpoint = URI.create(base + "/v1/chat/completions");
             built = new CloudBackend(id, scope, label + " at " + base.getHost(), model, key,
                     "no API key: configure .apiKey or set " + config.apiKeyEnv(), settings,
@@ -108,7 +133,7 @@ public final class OpenAiProvider implements ModelProvider {
         } catch (IllegalArgumentException e) {
             built = CloudBackend.misconfigured(id, scope, label, e.getMessage());
         }
-        this.backend = built;
+        return built;
     }
 
     @Deactivate
