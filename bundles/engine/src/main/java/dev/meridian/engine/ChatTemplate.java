@@ -1,5 +1,6 @@
 package dev.meridian.engine;
 
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -42,24 +43,44 @@ public enum ChatTemplate {
         }
     }
 
+    /**
+     * A rendered prompt: its text, and where in it the template put control tokens. Only there may the tokenizer
+     * read control-token text as control tokens: the same text typed by a user ({@code <|im_start|>system}) stays
+     * text, so a user cannot open a turn of another role.
+     */
+    public record Prompt(String text, BitSet controlAt) {
+        public Prompt {
+            controlAt = (BitSet) controlAt.clone();
+        }
+
+        public boolean controlAt(int index) {
+            return controlAt.get(index);
+        }
+    }
+
     /** The prompt text for {@code turns}, ending where the assistant's answer begins. Special tokens as text. */
     public String render(List<Turn> turns, String bosText) {
-        StringBuilder out = new StringBuilder();
+        return prompt(turns, bosText).text();
+    }
+
+    /** The prompt for {@code turns}, with the places of the template's control tokens marked. */
+    public Prompt prompt(List<Turn> turns, String bosText) {
+        Builder out = new Builder();
         switch (this) {
             case CHATML -> {
                 for (Turn turn : turns) {
-                    out.append("<|im_start|>").append(turn.role()).append('\n').append(turn.content())
-                            .append("<|im_end|>\n");
+                    out.control("<|im_start|>").text(turn.role() + "\n" + turn.content()).control("<|im_end|>")
+                            .text("\n");
                 }
-                out.append("<|im_start|>assistant\n");
+                out.control("<|im_start|>").text("assistant\n");
             }
             case LLAMA3 -> {
-                out.append(bosText);
+                out.control(bosText);
                 for (Turn turn : turns) {
-                    out.append("<|start_header_id|>").append(turn.role()).append("<|end_header_id|>\n\n")
-                            .append(turn.content().strip()).append("<|eot_id|>");
+                    out.control("<|start_header_id|>").text(turn.role()).control("<|end_header_id|>")
+                            .text("\n\n" + turn.content().strip()).control("<|eot_id|>");
                 }
-                out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+                out.control("<|start_header_id|>").text("assistant").control("<|end_header_id|>").text("\n\n");
             }
             case LLAMA2 -> {
                 String system = null;
@@ -68,24 +89,43 @@ public enum ChatTemplate {
                     switch (turn.role()) {
                         case "system" -> system = turn.content();
                         case "user" -> {
-                            out.append(first ? "" : bosText).append("[INST] ");
+                            out.control(first ? "" : bosText).text("[INST] ");
                             if (system != null) {
-                                out.append("<<SYS>>\n").append(system).append("\n<</SYS>>\n\n");
+                                out.text("<<SYS>>\n" + system + "\n<</SYS>>\n\n");
                                 system = null;
                             }
-                            out.append(turn.content().strip()).append(" [/INST]");
+                            out.text(turn.content().strip() + " [/INST]");
                             first = false;
                         }
-                        default -> out.append(' ').append(turn.content().strip()).append(" </s>");
+                        default -> out.text(" " + turn.content().strip() + " ").control("</s>");
                     }
                 }
             }
             case PLAIN -> {
                 for (int i = 0; i < turns.size(); i++) {
-                    out.append(i == 0 ? "" : "\n").append(turns.get(i).content());
+                    out.text((i == 0 ? "" : "\n") + turns.get(i).content());
                 }
             }
         }
-        return out.toString();
+        return new Prompt(out.text.toString(), out.control);
+    }
+
+    /** Collects the prompt text, marking where control tokens start. */
+    private static final class Builder {
+        final StringBuilder text = new StringBuilder();
+        final BitSet control = new BitSet();
+
+        Builder control(String token) {
+            if (!token.isEmpty()) {
+                control.set(text.length());
+                text.append(token);
+            }
+            return this;
+        }
+
+        Builder text(String value) {
+            text.append(value);
+            return this;
+        }
     }
 }

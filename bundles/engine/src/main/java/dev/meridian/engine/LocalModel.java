@@ -158,9 +158,10 @@ public final class LocalModel implements AutoCloseable {
     public int[] chatPrompt(List<ChatTemplate.Turn> turns) {
         ChatTemplate chat = chatTemplate();
         String bosText = tokenizer.bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.bos()) : "";
-        String text = chat.render(turns, chat == ChatTemplate.LLAMA3 ? "" : bosText);
-        // Llama 3's template starts with BOS itself; the others get it from the tokenizer when the model wants one
-        return tokenizer.encode(text, true, chat != ChatTemplate.PLAIN);
+        ChatTemplate.Prompt prompt = chat.prompt(turns, chat == ChatTemplate.LLAMA3 ? "" : bosText);
+        // Llama 3's template starts with BOS itself; the others get it from the tokenizer when the model wants one.
+        // Control tokens only where the template put them: user text is never parsed for them.
+        return tokenizer.encode(prompt.text(), true, prompt::controlAt);
     }
 
     /**

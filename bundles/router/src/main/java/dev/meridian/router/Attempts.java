@@ -21,6 +21,15 @@ interface Attempts {
      */
     Admission next(ChatRequest request, Set<Long> tried);
 
+    /**
+     * When a provider that could serve {@code request} left a moment ago (a bundle update: the old revision
+     * unregisters before the new one registers), keeps {@code stream} waiting: it tries again as soon as a provider
+     * may serve it, or when the swap wait is over.
+     *
+     * @return {@code false} when no swap is under way (the stream should end now)
+     */
+    boolean awaitSwap(ChatRequest request, RoutedStream stream);
+
     /** Why no provider can take {@code request} now: {@code unavailable(region-blocked | consent-required)}. */
     ModelException noneEligible(ChatRequest request);
 

@@ -17,6 +17,11 @@ public record ProviderEntry(ModelProvider provider, String id, String scope, Lis
         Objects.requireNonNull(signature, "signature");
     }
 
+    /** The same entry without the provider object (which would keep its bundle's class loader reachable). */
+    ProviderEntry withoutProvider() {
+        return new ProviderEntry(null, id, scope, models, ranking, serviceId, bundle, signature);
+    }
+
     /** Whether it can serve {@code model}: any model when it lists none, or the requested one is listed. */
     boolean serves(String model) {
         return model == null || models.isEmpty() || models.contains(model);

@@ -66,7 +66,10 @@ final class RoutedStream implements StreamHandle {
             }
         }
         if (admission == null) {
-            endWithoutProvider();
+            // the only provider that could serve may be between two bundle revisions: wait for the next, bounded
+            if (cancelled || !attempts.awaitSwap(request, this)) {
+                endWithoutProvider();
+            }
             return;
         }
         ProviderEntry entry = admission.entry();
@@ -86,6 +89,10 @@ final class RoutedStream implements StreamHandle {
         if (cancelled) {
             attempt.handle.cancel();
         }
+    }
+
+    boolean finished() {
+        return finished.get();
     }
 
     private void endWithoutProvider() {

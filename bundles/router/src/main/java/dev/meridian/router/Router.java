@@ -1,5 +1,6 @@
 package dev.meridian.router;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -12,6 +13,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -62,6 +67,13 @@ public final class Router implements ModelProvider, Attempts {
     private record RankedPolicy(RegionPolicy policy, int ranking, long sourceId) {
     }
 
+    /**
+     * A provider that could serve when it unregistered: until the swap wait is over, its next revision may come.
+     * {@code shape} is its entry without the provider object, which would keep the old revision's class loader.
+     */
+    private record Departure(ProviderEntry shape, long nanos) {
+    }
+
     private final Map<Long, ProviderEntry> providers = new ConcurrentHashMap<>();
     private final Map<String, ProviderCounters> counters = new ConcurrentHashMap<>();
     private final Object changes = new Object();
@@ -71,16 +83,48 @@ public final class Router implements ModelProvider, Attempts {
     private RegionSetting region; // guarded by changes
     private TrustPolicy trust = TrustPolicy.NONE; // guarded by changes
     private Map<String, Consent> consents = Map.of(); // guarded by changes
+    private final List<Departure> departures = new ArrayList<>(); // guarded by changes
+    private final Map<RoutedStream, ChatRequest> waiting = new ConcurrentHashMap<>();
+    private final Duration swapWait;
+    private final ScheduledExecutorService timer; // null when requests never wait for a swap
+    private volatile boolean closed;
     private volatile Snapshot snapshot;
 
-    public Router(RegionSetting region) {
+    /**
+     * @param swapWait how long a request waits for the next revision of a provider that could serve it and just
+     *                 unregistered (a bundle update), instead of failing; zero never waits
+     */
+    public Router(RegionSetting region, Duration swapWait) {
         this.region = Objects.requireNonNull(region, "region");
+        this.swapWait = swapWait;
+        this.timer = swapWait.isZero() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "meridian-swap-wait");
+            thread.setDaemon(true);
+            return thread;
+        });
         rebuild();
+    }
+
+    public Router(RegionSetting region) {
+        this(region, Duration.ZERO);
     }
 
     /** A router whose region came from the default (tests, benchmarks). */
     public Router(String region) {
         this(RegionSetting.of(region, RegionSetting.Source.DEFAULT));
+    }
+
+    /** Stops the swap-wait timer; requests still waiting end now. */
+    public void close() {
+        closed = true;
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        for (RoutedStream stream : List.copyOf(waiting.keySet())) {
+            if (waiting.remove(stream) != null) {
+                stream.tryNext();
+            }
+        }
     }
 
     // ---- changes, called by the DS component (or a test) ----
@@ -90,14 +134,22 @@ public final class Router implements ModelProvider, Attempts {
             providers.put(entry.serviceId(), entry);
             rebuild();
         }
+        wake();
     }
 
     public void removeProvider(long serviceId) {
         synchronized (changes) {
-            if (providers.remove(serviceId) != null) {
-                announcedRefusals.remove(serviceId);
-                rebuild();
+            ProviderEntry entry = providers.get(serviceId);
+            if (entry == null) {
+                return;
             }
+            if (timer != null && snapshot.ordered().stream()
+                    .anyMatch(c -> c.entry().serviceId() == serviceId && c.refusal() == null)) {
+                departures.add(new Departure(entry.withoutProvider(), System.nanoTime()));
+            }
+            providers.remove(serviceId);
+            announcedRefusals.remove(serviceId);
+            rebuild();
         }
     }
 
@@ -111,6 +163,7 @@ public final class Router implements ModelProvider, Attempts {
             }
             publishPolicies();
         }
+        wake();
     }
 
     public void removePolicy(long sourceId) {
@@ -119,6 +172,7 @@ public final class Router implements ModelProvider, Attempts {
                 publishPolicies();
             }
         }
+        wake(); // a lower-ranked policy of the region may allow more
     }
 
     /** Replaces every policy; where two name one region, the first wins (tests, benchmarks). */
@@ -132,6 +186,7 @@ public final class Router implements ModelProvider, Attempts {
             }
             publishPolicies();
         }
+        wake();
     }
 
     private void publishPolicies() {
@@ -149,6 +204,7 @@ public final class Router implements ModelProvider, Attempts {
             region = Objects.requireNonNull(value, "region");
             rebuild();
         }
+        wake();
     }
 
     public void setTrust(TrustPolicy value) {
@@ -156,6 +212,7 @@ public final class Router implements ModelProvider, Attempts {
             trust = Objects.requireNonNull(value, "trust");
             rebuild();
         }
+        wake();
     }
 
     public void setConsents(Map<String, Consent> value) {
@@ -163,6 +220,7 @@ public final class Router implements ModelProvider, Attempts {
             consents = Map.copyOf(value);
             rebuild();
         }
+        wake();
     }
 
     private void rebuild() {
@@ -268,6 +326,50 @@ public final class Router implements ModelProvider, Attempts {
     @Override
     public String region() {
         return snapshot.region().name();
+    }
+
+    @Override
+    public boolean awaitSwap(ChatRequest request, RoutedStream stream) {
+        if (timer == null || closed) {
+            return false;
+        }
+        long latest;
+        synchronized (changes) {
+            long now = System.nanoTime();
+            departures.removeIf(d -> now - d.nanos() > swapWait.toNanos());
+            RegionPolicy policy = snapshot.policy();
+            latest = departures.stream().filter(d -> policy != null && policy.allows(d.shape().scope())
+                    && matches(d.shape(), request)).mapToLong(Departure::nanos).max().orElse(Long.MIN_VALUE);
+            if (latest == Long.MIN_VALUE) {
+                return false;
+            }
+            waiting.put(stream, request);
+        }
+        long delay = latest + swapWait.toNanos() - System.nanoTime();
+        try {
+            timer.schedule(() -> {
+                if (waiting.remove(stream) != null) {
+                    stream.tryNext(); // the wait is over: it ends, unless a provider came meanwhile
+                }
+            }, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            waiting.remove(stream);
+            return false; // closed meanwhile
+        }
+        return true;
+    }
+
+    /** Sends the waiting requests that a provider may now serve on their way (outside the lock: they start). */
+    private void wake() {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<RoutedStream, ChatRequest> entry : List.copyOf(waiting.entrySet())) {
+            if ((entry.getKey().finished() || next(entry.getValue(), Set.of()) != null)
+                    && waiting.remove(entry.getKey()) != null) {
+                entry.getKey().tryNext();
+            }
+        }
     }
 
     @Override

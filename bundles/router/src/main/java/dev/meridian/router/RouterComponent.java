@@ -1,6 +1,7 @@
 package dev.meridian.router;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Dictionary;
@@ -82,11 +83,33 @@ public final class RouterComponent implements ModelProvider, Routing {
     @Reference
     private ConfigurationAdmin configurationAdmin;
 
+    /** Framework property: how long a request waits for the next revision of a provider being updated. */
+    static final String SWAP_WAIT = "meridian.router.swapWaitMs";
+    static final long DEFAULT_SWAP_WAIT_MS = 5_000;
+
     @Activate
     public RouterComponent(BundleContext context, Map<String, Object> properties) {
         this.context = context;
-        this.router = new Router(regionSetting(properties));
+        this.router = new Router(regionSetting(properties), Duration.ofMillis(swapWait(context)));
         logRegion();
+    }
+
+    private static long swapWait(BundleContext context) {
+        String value = context.getProperty(SWAP_WAIT);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_SWAP_WAIT_MS;
+        }
+        try {
+            long millis = Long.parseLong(value.strip());
+            if (millis >= 0 && millis <= 60_000) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        LOG.error("Ignored {}='{}': a number of milliseconds from 0 to 60000 is expected; using {}", SWAP_WAIT, value,
+                DEFAULT_SWAP_WAIT_MS);
+        return DEFAULT_SWAP_WAIT_MS;
     }
 
     /**
@@ -122,6 +145,7 @@ public final class RouterComponent implements ModelProvider, Routing {
 
     @Deactivate
     void deactivate() {
+        router.close();
         LOG.info("Router stopped");
     }
 

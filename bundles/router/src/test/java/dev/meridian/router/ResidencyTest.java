@@ -284,4 +284,60 @@ class ResidencyTest {
         assertFalse(TrustPolicy.NONE.decide("device", BundleSignature.UNSIGNED).trusted());
         assertFalse(TrustPolicy.NONE.decide("device", BundleSignature.signedBy(Set.of("a".repeat(64)))).trusted());
     }
+
+    @Test
+    void aRequestWaitsForTheNextRevisionOfTheOnlyProviderAndFailsAfterTheWait() throws Exception {
+        Router router = new Router(RegionSetting.of("CN", Source.CONFIGURATION), java.time.Duration.ofMillis(300));
+        try {
+            router.setTrust(RouterTest.OPEN);
+            router.setPolicies(List.of(CN));
+            HeldProvider first = new HeldProvider("local", "device");
+            ProviderEntry old = RouterTest.entry(first, "local", "device", 0);
+            router.addProvider(old);
+            router.removeProvider(old.serviceId()); // a bundle update: the old revision leaves first
+
+            Recorder waiting = new Recorder();
+            router.stream(ChatRequest.of("hi"), waiting);
+            assertFalse(waiting.end.isDone(), "failed at once although the provider is being updated");
+            HeldProvider next = new HeldProvider("local", "device");
+            router.addProvider(RouterTest.entry(next, "local", "device", 0));
+            assertEquals(1, next.attempts, "the new revision got the waiting request");
+            next.answer("from the new revision");
+            assertEquals("from the new revision", waiting.text.toString());
+
+            router.removeProvider(router.providers().get(0).serviceId());
+            Recorder abandoned = new Recorder();
+            long start = System.nanoTime();
+            router.stream(ChatRequest.of("hi"), abandoned);
+            Completion end = abandoned.end.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(ModelException.REGION_BLOCKED, end.error().reason());
+            assertTrue(System.nanoTime() - start >= 250_000_000L, "did not wait for the swap");
+        } finally {
+            router.close();
+        }
+    }
+
+    @Test
+    void aRegionWithoutADepartingProviderFailsAtOnceAndACancelEndsTheWait() throws Exception {
+        Router router = new Router(RegionSetting.of("CN", Source.CONFIGURATION), java.time.Duration.ofSeconds(30));
+        try {
+            router.setTrust(RouterTest.OPEN);
+            router.setPolicies(List.of(CN));
+            Recorder blocked = new Recorder();
+            router.stream(ChatRequest.of("hi"), blocked);
+            assertTrue(blocked.end.isDone(), "waited although nothing was being swapped");
+
+            ProviderEntry qwen = RouterTest.entry(new HeldProvider("qwen", "cn-mainland"), "qwen", "cn-mainland", 0);
+            router.addProvider(qwen);
+            router.removeProvider(qwen.serviceId());
+            Recorder waiting = new Recorder();
+            var handle = router.stream(ChatRequest.of("hi"), waiting);
+            assertFalse(waiting.end.isDone());
+            handle.cancel();
+            assertEquals(FinishReason.CANCELLED, waiting.end.get(1, java.util.concurrent.TimeUnit.SECONDS)
+                    .finishReason());
+        } finally {
+            router.close();
+        }
+    }
 }

@@ -80,7 +80,8 @@ public final class GgufFile implements AutoCloseable {
             // each metadata entry takes at least 13 bytes of the file, each tensor entry 32: refuse counts it cannot hold
             if (kvCount > remaining() / 13 || tensorCount > (remaining() - kvCount * 13) / 32) {
                 throw fail("counts of " + kvCount + " metadata entries and " + tensorCount
-                        + " tensors do not fit in the file's " + file.byteSize() + " bytes");
+                        + " tensors do not fit in the file's " + file.byteSize()
+                        + " bytes (truncated, or corrupt counts)");
             }
             Map<String, Object> kv = new LinkedHashMap<>();
             for (long i = 0; i < kvCount; i++) {

@@ -45,6 +45,14 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
 
     /** Token ids of {@code text}; with {@code addSpecial} the BOS token first if the model wants one. */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, index -> parseSpecial);
+    }
+
+    /**
+     * Token ids of {@code text}, reading control tokens only where {@code controlAt} allows (a chat template marks
+     * the ones it put there; user text must never become a control token). User-defined tokens are always read.
+     */
+    public int[] encode(String text, boolean addSpecial, java.util.function.IntPredicate controlAt) {
         List<Integer> out = new ArrayList<>();
         if (addSpecial && vocab.addBos && vocab.bos >= 0) {
             out.add(vocab.bos);
@@ -53,7 +61,7 @@ public abstract sealed class Tokenizer permits ByteLevelBpe, SentencePieceBpe {
         int start = 0;
         int i = 0;
         while (i < text.length()) {
-            String special = specialAt(text, i, parseSpecial);
+            String special = specialAt(text, i, controlAt.test(i));
             if (special == null) {
                 i++;
                 continue;

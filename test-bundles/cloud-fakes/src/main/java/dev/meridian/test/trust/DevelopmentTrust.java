@@ -15,7 +15,7 @@ import dev.meridian.api.routing.Routing;
 /**
  * Trusts the build's development signer for every scope, as the development runtime does: the test bundles and
  * Meridian's own bundles are signed with it, and the test framework learns its fingerprint from the framework
- * property {@code meridian.dev.signer} (each {@code test.bndrun} reads {@code cnf/dev-signing/fingerprint}).
+ * property {@code meridian.dev.signer} (each {@code test.bndrun} reads {@code ~/.meridian/dev-signing/fingerprint}).
  */
 public final class DevelopmentTrust {
     /** Every scope the tests give providers. */
@@ -29,7 +29,7 @@ public final class DevelopmentTrust {
         String signer = context.getProperty("meridian.dev.signer");
         if (signer == null || signer.isBlank()) {
             throw new IllegalStateException("framework property meridian.dev.signer is not set: the test.bndrun reads "
-                    + "it from cnf/dev-signing/fingerprint, which the build makes");
+                    + "it from ~/.meridian/dev-signing/fingerprint, which the build makes");
         }
         return signer.strip();
     }

@@ -55,9 +55,9 @@ class LauncherTest {
                 state.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
-        // the copy is outside the checkout: tell it the development signer the build signed the bundles with
-        builder.environment().put("MERIDIAN_DEV_SIGNER", Files.readString(Path.of(System.getProperty("meridian.root",
-                "../..")).resolve("cnf/dev-signing/fingerprint")).strip());
+        // as a device would be configured: the signer named explicitly
+        builder.environment().put("MERIDIAN_DEV_SIGNER", Files.readString(Path.of(System.getProperty("user.home"),
+                ".meridian/dev-signing/fingerprint")).strip());
         Process process = builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
                 "/dev/null"))).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "host did not stop: " + command);

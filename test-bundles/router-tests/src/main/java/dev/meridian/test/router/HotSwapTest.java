@@ -83,30 +83,7 @@ class HotSwapTest {
         ScriptedProvider.paced("swap-fallback", "device", 20, 3).register(context);
         Bundle provider = install();
 
-        Map<String, AtomicInteger> servedBy = new ConcurrentHashMap<>();
-        List<String> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong completed = new AtomicLong();
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < STREAMS; i++) {
-            workers.add(Thread.ofPlatform().name("swap-load-" + i).start(() -> {
-                while (running.get()) {
-                    try {
-                        ChatResponse response = routed.call(ChatRequest.of("go"));
-                        String problem = wholeFromOneInstance(response.text());
-                        if (problem != null) {
-                            failures.add(problem + " from " + response.provenance());
-                        }
-                        servedBy.computeIfAbsent(response.provenance().providerId(), k -> new AtomicInteger())
-                                .incrementAndGet();
-                        completed.incrementAndGet();
-                    } catch (ModelException e) {
-                        failures.add(e + " " + e.provenance().orElse(null));
-                    }
-                }
-            }));
-        }
-
+        Load load = new Load();
         List<WeakReference<Class<?>>> oldRevisions = new ArrayList<>();
         List<Long> servedAfterMillis = new ArrayList<>();
         try {
@@ -117,19 +94,16 @@ class HotSwapTest {
                 Thread.sleep(30);
             }
         } finally {
-            running.set(false);
-            for (Thread worker : workers) {
-                worker.join(TimeUnit.SECONDS.toMillis(30));
-            }
+            load.stop();
         }
 
         List<Long> sorted = servedAfterMillis.stream().sorted().toList();
         System.out.printf("hot swap: %d requests completed during %d swaps; registration to first token of the new "
-                + "revision: median %d ms, max %d ms; served by %s%n", completed.get(), SWAPS,
-                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), servedBy);
-        assertThat(failures).as("failed or mixed requests").isEmpty();
-        assertThat(completed.get()).isGreaterThan(STREAMS * SWAPS);
-        assertThat(servedBy.get(PACED)).as("requests served by the swapped bundle").isNotNull();
+                + "revision: median %d ms, max %d ms; served by %s%n", load.completed.get(), SWAPS,
+                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), load.servedBy);
+        assertThat(load.failures).as("failed or mixed requests").isEmpty();
+        assertThat(load.completed.get()).isGreaterThan(STREAMS * SWAPS);
+        assertThat(load.servedBy.get(PACED)).as("requests served by the swapped bundle").isNotNull();
         assertThat(servedAfterMillis).as("ms from registration to first token of the new revision")
                 .hasSize(SWAPS).allSatisfy(ms -> assertThat(ms).isLessThan(100));
 
@@ -141,6 +115,79 @@ class HotSwapTest {
         refreshAndCollect(oldRevisions);
         assertThat(oldRevisions).as("old provider revisions still reachable")
                 .allSatisfy(ref -> assertThat(ref.get()).isNull());
+    }
+
+    /**
+     * Issue 9: the region's only provider is updated (in place, or uninstalled and installed again) under load; the
+     * requests that arrive between the old revision leaving and the new one registering wait for it (the router's
+     * swap wait) instead of failing.
+     */
+    @Test
+    void theOnlyProviderOfARegionIsUpdatedWithoutAFailedRequest() throws Exception {
+        Configuration only = Policies.policy(cm, "SWAPONLY", new String[] { "device" }, new String[] { PACED });
+        try {
+            Policies.await(() -> routing.policies().containsKey("SWAPONLY"), "the SWAPONLY policy is active");
+            Policies.region(cm, "SWAPONLY");
+            Policies.await(() -> routing.activeRegion().equals("SWAPONLY"), "region SWAPONLY is active");
+            Bundle provider = install();
+            Policies.await(() -> routing.providers().stream().anyMatch(p -> p.id().equals(PACED) && p.eligible()),
+                    "the paced provider serves");
+            Load load = new Load();
+            try {
+                Thread.sleep(100);
+                for (int swap = 0; swap < SWAPS; swap++) {
+                    provider = swap(provider, swap % 2 == 0, new ArrayList<>());
+                    Thread.sleep(30);
+                }
+            } finally {
+                load.stop();
+            }
+            System.out.printf("single-provider swap: %d requests completed during %d swaps, %d failed%n",
+                    load.completed.get(), SWAPS, load.failures.size());
+            assertThat(load.failures).as("failed or mixed requests").isEmpty();
+            assertThat(load.servedBy.keySet()).containsExactly(PACED);
+            assertThat(load.completed.get()).isGreaterThan(STREAMS * SWAPS);
+            provider.uninstall();
+        } finally {
+            only.delete();
+        }
+    }
+
+    /** {@value #STREAMS} threads calling the routed provider until stopped, checking each answer. */
+    private final class Load {
+        final Map<String, AtomicInteger> servedBy = new ConcurrentHashMap<>();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final AtomicLong completed = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<Thread> workers = new ArrayList<>();
+
+        Load() {
+            for (int i = 0; i < STREAMS; i++) {
+                workers.add(Thread.ofPlatform().name("swap-load-" + i).start(() -> {
+                    while (running.get()) {
+                        try {
+                            ChatResponse response = routed.call(ChatRequest.of("go"));
+                            String problem = wholeFromOneInstance(response.text());
+                            if (problem != null) {
+                                failures.add(problem + " from " + response.provenance());
+                            }
+                            servedBy.computeIfAbsent(response.provenance().providerId(), k -> new AtomicInteger())
+                                    .incrementAndGet();
+                            completed.incrementAndGet();
+                        } catch (ModelException e) {
+                            failures.add(e + " " + e.provenance().orElse(null));
+                        }
+                    }
+                }));
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            for (Thread worker : workers) {
+                worker.join(TimeUnit.SECONDS.toMillis(30));
+            }
+        }
     }
 
     /** Updates the bundle in place, or uninstalls and reinstalls it; records when the new revision served. */

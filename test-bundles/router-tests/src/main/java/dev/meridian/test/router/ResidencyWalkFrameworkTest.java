@@ -63,16 +63,24 @@ class ResidencyWalkFrameworkTest {
     @InjectService(filter = ModelProvider.ROUTED_FILTER)
     ModelProvider routed;
 
+    /** The model's view of what is in force, published whole so the oracle can read it from any thread. */
+    private record State(String region, Map<String, RegionPolicy> policies, Set<String> trusted,
+            Set<String> consents) {
+    }
+
     private Random random;
-    private int step;
-    private final List<String> violations = new ArrayList<>();
+    private volatile int step;
+    private final List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+    // while a change travels through Configuration Admin, an attempt may be admitted under the state before it
+    private volatile State current;
+    private volatile State previous;
     private final Map<String, Configuration> policyConfigurations = new HashMap<>();
     // the model
     private String region; // null: malformed
     private final Map<String, RegionPolicy> policies = new TreeMap<>();
     private Set<String> trustedScopes = Set.copyOf(SCOPES);
     private final Set<String> consents = new HashSet<>();
-    private final List<Held> providers = new ArrayList<>();
+    private final List<Held> providers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Request> requests = new ArrayList<>();
 
     @AfterEach
@@ -94,9 +102,11 @@ class ResidencyWalkFrameworkTest {
         System.out.println("ResidencyWalkFrameworkTest seed=" + seed + " steps=" + STEPS);
         random = new Random(seed);
         DevelopmentTrust.apply(context, cm, routing);
+        current = state();
         long start = System.nanoTime();
         for (step = 0; step < STEPS; step++) {
             int dice = random.nextInt(100);
+            previous = current;
             if (dice < 6) {
                 changeRegion();
             } else if (dice < 14) {
@@ -118,6 +128,7 @@ class ResidencyWalkFrameworkTest {
             } else {
                 progress();
             }
+            previous = null; // each change was awaited: the router is in the state the model says
         }
         for (Held held : providers) {
             held.answerAll();
@@ -152,11 +163,13 @@ class ResidencyWalkFrameworkTest {
     private void changeRegion() throws Exception {
         if (random.nextInt(6) == 0) {
             region = null;
+            current = state();
             Policies.region(cm, random.nextBoolean() ? new String[] { "WALKCN" } : "WALK CN");
             Policies.await(() -> routing.regionSetting().isInvalid(), "the malformed region is in force");
         } else {
             String next = random.nextInt(8) == 0 ? "WALKNOPOLICY" : REGIONS.get(random.nextInt(REGIONS.size()));
             region = next;
+            current = state();
             Policies.region(cm, next);
             Policies.await(() -> next.equals(routing.regionSetting().region()), "region " + next);
         }
@@ -169,6 +182,7 @@ class ResidencyWalkFrameworkTest {
             existing.delete();
             policyConfigurations.remove(name);
             policies.remove(name);
+            current = state();
         } else {
             List<String> scopes = new ArrayList<>();
             for (String scope : SCOPES) {
@@ -183,6 +197,8 @@ class ResidencyWalkFrameworkTest {
             java.util.Collections.shuffle(preference, random);
             List<String> consent = scopes.stream().filter(s -> !s.equals("device") && random.nextInt(3) == 0)
                     .toList();
+            policies.put(name, new RegionPolicy(name, scopes, preference, consent, null));
+            current = state();
             Configuration configuration = existing != null ? existing
                     : cm.getFactoryConfiguration(Routing.POLICY_FACTORY_PID, "walk-" + name, "?");
             Dictionary<String, Object> properties = new Hashtable<>();
@@ -192,7 +208,6 @@ class ResidencyWalkFrameworkTest {
             properties.put("consentRequired", consent.toArray(String[]::new));
             configuration.update(properties);
             policyConfigurations.put(name, configuration);
-            policies.put(name, new RegionPolicy(name, scopes, preference, consent, null));
         }
         Policies.await(() -> REGIONS.stream().allMatch(r -> Objects.equals(
                 policies.get(r) == null ? null : policies.get(r).scopes(),
@@ -211,8 +226,9 @@ class ResidencyWalkFrameworkTest {
         for (String scope : scopes) {
             properties.put("signers." + scope, new String[] { DevelopmentTrust.signer(context) });
         }
-        DevelopmentTrust.write(cm, properties);
         trustedScopes = Set.copyOf(scopes);
+        current = state();
+        DevelopmentTrust.write(cm, properties);
         Policies.await(() -> routing.trust().problem() == null && routing.trust().signers().keySet().equals(scopes),
                 "trust for " + scopes);
     }
@@ -220,23 +236,26 @@ class ResidencyWalkFrameworkTest {
     private void changeConsent() {
         String scope = SCOPES.get(random.nextInt(SCOPES.size()));
         if (consents.remove(scope)) {
+            current = state();
             routing.revokeConsent(scope);
         } else {
             consents.add(scope);
+            current = state();
             routing.grantConsent(scope);
         }
     }
 
     private void registerOrUnregister() throws Exception {
         if (providers.size() >= 6 || !providers.isEmpty() && random.nextInt(3) == 0) {
-            Held held = providers.remove(random.nextInt(providers.size()));
+            Held held = providers.get(random.nextInt(providers.size()));
             held.registration.unregister();
+            providers.remove(held);
             held.closeAll(); // as a provider's deactivation ends what it still serves
         } else {
             int which = random.nextInt(IDS.size());
             Held held = new Held(IDS.get(which), SCOPES.get(which == 0 ? 0 : random.nextInt(SCOPES.size())));
+            providers.add(held); // first: the router may hand it a waiting request while it registers
             held.register();
-            providers.add(held);
         }
         Set<Long> expected = new HashSet<>();
         providers.forEach(p -> expected.add(p.serviceId));
@@ -270,22 +289,32 @@ class ResidencyWalkFrameworkTest {
         }
     }
 
-    /** Why the model forbids a provider of {@code scope} now, or {@code null}. */
+    private State state() {
+        return new State(region, Map.copyOf(policies), trustedScopes, Set.copyOf(consents));
+    }
+
+    /** Why the model forbids a provider of {@code scope} now (and before the change on its way), or {@code null}. */
     private String forbidden(String scope) {
-        if (region == null) {
+        String now = forbidden(current, scope);
+        State before = previous;
+        return now == null || before != null && forbidden(before, scope) == null ? null : now;
+    }
+
+    private static String forbidden(State state, String scope) {
+        if (state.region() == null) {
             return "the region is malformed";
         }
-        RegionPolicy policy = policies.get(region);
+        RegionPolicy policy = state.policies().get(state.region());
         if (policy == null) {
-            return "region " + region + " has no policy";
+            return "region " + state.region() + " has no policy";
         }
         if (!policy.allows(scope)) {
-            return "scope " + scope + " not allowed in " + region;
+            return "scope " + scope + " not allowed in " + state.region();
         }
-        if (!trustedScopes.contains(scope)) {
+        if (!state.trusted().contains(scope)) {
             return "the signer is not trusted for " + scope;
         }
-        if (policy.requiresConsent(scope) && !consents.contains(scope)) {
+        if (policy.requiresConsent(scope) && !state.consents().contains(scope)) {
             return "no consent for " + scope;
         }
         return null;
