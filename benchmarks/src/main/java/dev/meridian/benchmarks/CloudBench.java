@@ -46,7 +46,7 @@ public final class CloudBench {
     }
 
     private static CloudBackend backend(FakeCloudServer server) {
-        Secret key = Secret.resolve("sk-bench", null);
+        Secret key = Secret.configured("sk-bench");
         CloudSettings settings = CloudSettings.read(Map.of("firstTokenTimeoutMs", 30_000L, "idleTimeoutMs", 30_000L,
                 "totalTimeoutMs", 120_000L));
         URI endpoint = URI.create(server.baseUrl() + OpenAiWire.PATH);
@@ -70,7 +70,7 @@ public final class CloudBench {
         };
         try (FakeCloudServer server = new FakeCloudServer(firstContentFirst)) {
             // the request carries its sequence number, so the server can report when it sent that request's token
-            Secret key = Secret.resolve("sk-bench", null);
+            Secret key = Secret.configured("sk-bench");
             CloudSettings settings = CloudSettings.read(Map.of());
             URI endpoint = URI.create(server.baseUrl() + OpenAiWire.PATH);
             CloudBackend backend = new CloudBackend("bench", "global", "bench (global)", "m", key, "no key", settings,

@@ -99,7 +99,7 @@ public final class Parallel implements AutoCloseable {
                 if (System.nanoTime() - spinStart < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 1_000_000);
+                    LockSupport.park(this); // idle: until the next job (split unparks) or close; no timed wake-ups
                 }
             }
             if (closed) {

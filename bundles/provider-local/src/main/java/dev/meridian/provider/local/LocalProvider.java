@@ -4,11 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -89,21 +90,28 @@ public final class LocalProvider implements ModelProvider {
 
         @AttributeDefinition(description = "How long in-flight answers may finish when the provider stops (ms)")
         long drainMs() default 5000;
+
+        @AttributeDefinition(description = "Requests that may wait for the model; more are refused as overloaded")
+        int maxQueued() default 16;
     }
 
     private final Config config;
     private final String id;
     private final InFlightStreams inFlight;
-    private final ExecutorService worker;
+    private final ThreadPoolExecutor worker;
     private volatile LocalModel model;
     private volatile Availability availability;
+    private volatile boolean closing;
 
     @Activate
     public LocalProvider(Config config) {
         this.config = config;
         this.id = config.meridian_provider_id();
         this.inFlight = new InFlightStreams(id, config.meridian_provider_scope());
-        this.worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "meridian-local-" + id));
+        // one generation at a time, a bounded queue before it: past it, requests are refused as overloaded
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(Math.max(1, config.maxQueued())),
+                r -> new Thread(r, "meridian-local-" + id));
         String missing = missingModel(config);
         if (missing != null) {
             availability = Availability.of(Availability.State.NOT_CONFIGURED, missing);
@@ -131,8 +139,8 @@ public final class LocalProvider implements ModelProvider {
     }
 
     private static String check(Config config) {
-        if (config.threads() < 0 || config.contextLength() < 0 || config.maxTokens() < 1) {
-            return "threads and contextLength must be at least 0, maxTokens at least 1";
+        if (config.threads() < 0 || config.contextLength() < 0 || config.maxTokens() < 1 || config.maxQueued() < 1) {
+            return "threads and contextLength must be at least 0, maxTokens and maxQueued at least 1";
         }
         if (config.temperature() < 0 || config.temperature() > 2 || config.topK() < 0 || config.topP() <= 0
                 || config.topP() > 1) {
@@ -152,10 +160,22 @@ public final class LocalProvider implements ModelProvider {
         long start = System.nanoTime();
         Path file = Path.of(config.modelFile());
         try {
-            int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
+            int processors = Runtime.getRuntime().availableProcessors();
+            int threads = config.threads() > 0 ? Math.min(config.threads(), processors) : processors;
+            if (config.threads() > processors) {
+                LOG.warn("Local provider {}: threads={} capped at the {} processors", id, config.threads(), processors);
+            }
             LocalModel loaded = LocalModel.load(file, new LocalModel.Options(threads, config.contextLength(),
-                    config.chatTemplate().isBlank() ? null : config.chatTemplate()),
-                    progress -> availability = Availability.loading(progress, "loading " + file.getFileName()));
+                    config.chatTemplate().isBlank() ? null : config.chatTemplate()), progress -> {
+                        if (closing) {
+                            throw new CancellationException("the provider is stopping"); // ends the load, unmapped
+                        }
+                        availability = Availability.loading(progress, "loading " + file.getFileName());
+                    });
+            if (closing) {
+                loaded.close();
+                return;
+            }
             loaded.chatTemplate(); // an unknown template is reported now, not at the first request
             model = loaded;
             availability = Availability.AVAILABLE;
@@ -163,26 +183,36 @@ public final class LocalProvider implements ModelProvider {
                     (System.nanoTime() - start) / 1_000_000, loaded.architecture(), loaded.contextLength(),
                     loaded.kernels());
         } catch (EngineException e) {
+            if (closing) {
+                LOG.info("Local provider {}: loading {} stopped: the provider is stopping", id, file.getFileName());
+                return;
+            }
             availability = Availability.of(Availability.State.FAILED, e.getMessage());
             LOG.error("Local provider {}: cannot load {}: {}", id, file, e.getMessage());
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (Throwable e) { // the worker thread must survive whatever the file does to the engine
             availability = Availability.of(Availability.State.FAILED, "cannot load " + file.getFileName() + ": " + e);
-            LOG.error("Local provider {}: cannot load {}", id, file, e);
+            LOG.error("Local provider {}: cannot load {}: {}", id, file, e.toString());
         }
     }
 
+    /**
+     * Drains, then releases everything whatever is still running: a load stops at its next page, a generation at its
+     * next token (its stream is closed), and the model is unmapped and its engine threads end even if the worker
+     * has not yet noticed (a shared arena's close makes a late access fail, never crash).
+     */
     @Deactivate
     void deactivate() {
         int closed = inFlight.drain(Duration.ofMillis(config.drainMs()));
+        closing = true;
         worker.shutdownNow();
+        boolean stopped = false;
         try {
-            if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("Local provider {}: generation thread did not stop; the model stays mapped", id);
-                return;
-            }
+            stopped = worker.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
+        }
+        if (!stopped) {
+            LOG.warn("Local provider {}: the generation thread has not stopped yet; unmapping the model anyway", id);
         }
         LocalModel loaded = model;
         model = null;
@@ -212,7 +242,12 @@ public final class LocalProvider implements ModelProvider {
         try {
             worker.execute(() -> generate(current, request, stream));
         } catch (RejectedExecutionException e) {
-            stream.close(id + " is stopping");
+            if (worker.isShutdown()) {
+                stream.close(id + " is stopping");
+            } else {
+                stream.fail(new ModelException(ErrorKind.RATE_LIMITED, "overloaded", id + ": " + config.maxQueued()
+                        + " requests are already waiting for the model", null, null, null), null);
+            }
         }
         return stream;
     }
@@ -247,7 +282,7 @@ public final class LocalProvider implements ModelProvider {
             LOG.error("Local provider {}: out of memory while generating", id);
             stream.fail(new ModelException(ErrorKind.UNAVAILABLE, "out-of-memory", id + ": out of memory", null,
                     null, null), null);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // whatever it is, the stream gets its completion and the worker lives on
             LOG.error("Local provider {}: generation failed", id, e);
             stream.fail(new ModelException(ErrorKind.UNAVAILABLE, "engine-error", id + ": generation failed: " + e,
                     null, null, e), null);

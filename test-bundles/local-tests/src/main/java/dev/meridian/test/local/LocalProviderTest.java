@@ -206,6 +206,97 @@ class LocalProviderTest {
                 .usage().completionTokens()).isEqualTo(2);
     }
 
+    /**
+     * Issue 9: a provider stopped in the middle of a generation releases everything: its stream ends with a
+     * completion, the model file is no longer mapped, and no thread of it (nor of the engine) is left.
+     */
+    @Test
+    void deactivationMidGenerationUnmapsTheModelAndEndsEveryThread() throws Exception {
+        Path file = model("stories260K-ffn192-F32.gguf");
+        Path copy = Files.copy(file, Files.createTempDirectory("lifetime").resolve("lifetime.gguf"));
+        long engineWorkers = threads("meridian-engine-worker");
+        String id = provider(copy, Map.of("drainMs", 50L, "threads", 2));
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        await(() -> threads("meridian-local-" + id) == 1, 5_000);
+        assertThat(mapped(copy)).as("the model is mapped while the provider runs").isTrue();
+
+        CompletableFuture<Completion> done = new CompletableFuture<>();
+        AtomicInteger deltas = new AtomicInteger();
+        CompletableFuture<Void> generating = new CompletableFuture<>();
+        local.stream(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS.withMaxTokens(100_000)),
+                new StreamListener() {
+                    @Override
+                    public void onText(String delta) {
+                        deltas.incrementAndGet();
+                        generating.complete(null);
+                    }
+
+                    @Override
+                    public void onComplete(Completion completion) {
+                        done.complete(completion);
+                    }
+                });
+        generating.get(10, TimeUnit.SECONDS);
+        Configuration configuration = configurations.remove(configurations.size() - 1);
+        configuration.delete(); // the provider deactivates while it generates
+
+        Completion end = done.get(15, TimeUnit.SECONDS);
+        assertThat(end.finishReason()).isEqualTo(FinishReason.PROVIDER_CLOSED);
+        await(() -> threads("meridian-local-" + id) == 0 && !mapped(copy)
+                && threads("meridian-engine-worker") <= engineWorkers, 15_000);
+        int after = deltas.get();
+        Thread.sleep(100);
+        assertThat(deltas.get()).as("no text after the provider stopped").isEqualTo(after);
+    }
+
+    @Test
+    void requestsPastTheQueueAreRefusedAsOverloaded() throws Exception {
+        String id = provider(model("stories260K-ffn192-F32.gguf"), Map.of("maxQueued", 1));
+        ModelProvider local = service(id);
+        await(() -> local.availability().isAvailable(), 10_000);
+        List<CompletableFuture<Completion>> ends = new ArrayList<>();
+        List<StreamHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 6; i++) { // one generating, one waiting: the other four are refused
+            CompletableFuture<Completion> end = new CompletableFuture<>();
+            ends.add(end);
+            handles.add(local.stream(ChatRequest.of("Once upon a time").withOptions(GenerationOptions.DEFAULTS
+                    .withMaxTokens(100_000)), new StreamListener() {
+                        @Override
+                        public void onText(String delta) {
+                        }
+
+                        @Override
+                        public void onComplete(Completion completion) {
+                            end.complete(completion);
+                        }
+                    }));
+        }
+        long overloaded = ends.stream().filter(f -> f.isDone() && f.join().error() != null
+                && "overloaded".equals(f.join().error().reason())).count();
+        assertThat(overloaded).isEqualTo(4);
+        assertThat(ends.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join)
+                .filter(c -> c.error() != null).map(c -> c.error().kind())).containsOnly(ErrorKind.RATE_LIMITED);
+        handles.forEach(StreamHandle::cancel);
+        for (CompletableFuture<Completion> end : ends) {
+            end.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long threads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    /** Whether this JVM maps {@code file} ({@code /proc/self/maps} names mapped files). */
+    private static boolean mapped(Path file) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .anyMatch(line -> line.endsWith(file.toAbsolutePath().toString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void corruptModelFileLeavesTheProviderUpAndFailedWithTheReason() throws Exception {
         Path bad = Files.createTempFile("corrupt", ".gguf");
