@@ -54,7 +54,8 @@ public final class CloudBackend {
         this.health = settings.health();
         this.dialect = key == null ? null : dialect.apply(settings.timeouts());
         this.streamer = key == null ? null
-                : new CloudStreamer(label, settings.timeouts(), settings.retry(), health, key, version);
+                : new CloudStreamer(label, settings.timeouts(), settings.retry(), health, key, version,
+                        settings.maxAnswerChars());
     }
 
     private CloudBackend(String id, String scope, String label, String problem) {

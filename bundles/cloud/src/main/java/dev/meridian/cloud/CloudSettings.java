@@ -11,10 +11,12 @@ import java.util.Map;
  * {@code connectTimeoutMs} (10000), {@code firstTokenTimeoutMs} (60000), {@code idleTimeoutMs} (30000),
  * {@code totalTimeoutMs} (600000), {@code maxAttempts} (3), {@code retryBaseMs} (500), {@code retryMaxMs} (8000),
  * {@code maxServerWaitMs} (20000), {@code quotaCoolDownMs} (600000), {@code authCoolDownMs} (300000),
- * {@code unreachableCoolDownMs} (10000), {@code drainMs} (10000).
+ * {@code unreachableCoolDownMs} (10000), {@code drainMs} (10000), {@code maxAnswerChars} (200000: an answer longer
+ * than this ends with finish reason {@code length}, whatever the server sends; a server that never stops cannot fill
+ * the heap).
  */
 public record CloudSettings(Timeouts timeouts, RetryPolicy retry, Duration quotaCoolDown, Duration authCoolDown,
-        Duration unreachableCoolDown, Duration drain) {
+        Duration unreachableCoolDown, Duration drain, long maxAnswerChars) {
 
     public static CloudSettings read(Map<String, ?> properties) {
         return new CloudSettings(
@@ -28,7 +30,8 @@ public record CloudSettings(Timeouts timeouts, RetryPolicy retry, Duration quota
                 Duration.ofMillis(millis(properties, "quotaCoolDownMs", 600_000)),
                 Duration.ofMillis(millis(properties, "authCoolDownMs", 300_000)),
                 Duration.ofMillis(millis(properties, "unreachableCoolDownMs", 10_000)),
-                Duration.ofMillis(millis(properties, "drainMs", 10_000)));
+                Duration.ofMillis(millis(properties, "drainMs", 10_000)),
+                number(properties, "maxAnswerChars", 200_000, 1, 50_000_000));
     }
 
     public ProviderHealth health() {

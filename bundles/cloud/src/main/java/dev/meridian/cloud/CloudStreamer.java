@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.meridian.api.ChatRequest;
 import dev.meridian.api.ErrorKind;
+import dev.meridian.api.FinishReason;
 import dev.meridian.api.ModelException;
 import dev.meridian.api.provider.ProviderStream;
 
@@ -52,6 +53,7 @@ public final class CloudStreamer implements AutoCloseable {
     private final RetryPolicy retry;
     private final ProviderHealth health;
     private final Secret secret;
+    private final long maxAnswerChars;
     private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timer;
     private final HttpClient client;
@@ -62,8 +64,9 @@ public final class CloudStreamer implements AutoCloseable {
      * @param secret the credential, so that no message repeats it (may be {@code null})
      */
     public CloudStreamer(String label, Timeouts timeouts, RetryPolicy retry, ProviderHealth health, Secret secret,
-            HttpClient.Version version) {
+            HttpClient.Version version, long maxAnswerChars) {
         this.label = label;
+        this.maxAnswerChars = maxAnswerChars;
         this.timeouts = timeouts;
         this.retry = retry;
         this.health = health;
@@ -202,6 +205,12 @@ public final class CloudStreamer implements AutoCloseable {
                 }
                 if (stream.isDone()) {
                     return null; // cancelled: stop reading, the try closes the body
+                }
+                if (stream.deliveredChars() > maxAnswerChars) {
+                    // the client's own bound: a server that never stops cannot hold a thread and memory forever
+                    LOG.debug("{}: answer passed {} characters; ending it", label, maxAnswerChars);
+                    stream.complete(FinishReason.LENGTH, decoder.usage());
+                    return null;
                 }
             }
             if (exchange.expired != null) {

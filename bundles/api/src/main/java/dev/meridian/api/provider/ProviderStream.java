@@ -37,6 +37,7 @@ public final class ProviderStream implements StreamHandle {
     private volatile Runnable cancelAction = () -> {
     };
     private long firstTokenNanos = -1; // guarded by lock
+    private long deliveredChars; // guarded by lock
     private boolean done; // guarded by lock
 
     public ProviderStream(StreamListener listener, String providerId, String scope, String model) {
@@ -87,12 +88,20 @@ public final class ProviderStream implements StreamHandle {
             if (firstTokenNanos < 0) {
                 firstTokenNanos = System.nanoTime();
             }
+            deliveredChars += delta.length();
             if (reasoning) {
                 listener.onReasoning(delta);
             } else {
                 listener.onText(delta);
             }
             return true;
+        }
+    }
+
+    /** How many characters of text and reasoning have been delivered: what a provider bounds an answer by. */
+    public long deliveredChars() {
+        synchronized (lock) {
+            return deliveredChars;
         }
     }
 

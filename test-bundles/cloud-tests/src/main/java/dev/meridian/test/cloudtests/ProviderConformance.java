@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -270,6 +271,65 @@ abstract class ProviderConformance {
         assertThat(result.completion().error().getMessage()).contains("total timeout");
         assertThat(result.completion().provenance().latency()).isBetween(Duration.ofMillis(2900),
                 Duration.ofMillis(5000));
+    }
+
+    /** Issue 9: the client's own bound ends a runaway answer, whatever the server does. */
+    @Test
+    void anEndlessFastStreamEndsAtTheAnswerBoundWithLength() throws Exception {
+        Map<String, Object> bounded = new java.util.HashMap<>(endpoint(server.baseUrl()));
+        bounded.put("maxAnswerChars", 2_000L);
+        try (ConfiguredProvider small = ConfiguredProvider.create(context, cm, factoryPid(), prefix() + "-bounded",
+                scope(), bounded)) {
+            server.then(paced(Integer.MAX_VALUE, 0));
+            ConfiguredProvider.Result result = small.run(ChatRequest.of("go"));
+            assertThat(result.completion().finishReason()).isEqualTo(FinishReason.LENGTH);
+            assertThat(result.completion().error()).isNull();
+            assertThat(result.text().length()).isBetween(2_001, 2_100);
+        }
+    }
+
+    /** Issue 9: a hundred servers that never stop, at once, end at the bound and fit the 256 MiB heap. */
+    @Test
+    void aHundredEndlessStreamsEndAtTheBoundWithinTheHeap() throws Exception {
+        server.answerByDefault(paced(Integer.MAX_VALUE, 0));
+        Map<String, Object> settings = new java.util.HashMap<>(endpoint(server.baseUrl()));
+        settings.put("maxAnswerChars", 50_000L);
+        settings.put("totalTimeoutMs", 120_000L); // the bound ends them, not a timeout (two cores serve all hundred)
+        settings.put("firstTokenTimeoutMs", 60_000L);
+        settings.put("idleTimeoutMs", 60_000L);
+        try (ConfiguredProvider bounded = ConfiguredProvider.create(context, cm, factoryPid(), prefix() + "-hundred",
+                scope(), settings)) {
+            hundredStreams(bounded);
+        }
+    }
+
+    private void hundredStreams(ConfiguredProvider bounded) throws Exception {
+        List<CompletableFuture<Completion>> ends = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong characters = new java.util.concurrent.atomic.AtomicLong();
+        for (int i = 0; i < 100; i++) {
+            CompletableFuture<Completion> end = new CompletableFuture<>();
+            ends.add(end);
+            bounded.provider.stream(ChatRequest.of("go"), new StreamListener() {
+                @Override
+                public void onText(String delta) {
+                    characters.addAndGet(delta.length());
+                }
+
+                @Override
+                public void onComplete(Completion completion) {
+                    end.complete(completion);
+                }
+            });
+        }
+        for (CompletableFuture<Completion> end : ends) {
+            Completion completion = end.get(120, TimeUnit.SECONDS);
+            assertThat(completion.finishReason()).as(String.valueOf(completion.error())).isEqualTo(FinishReason.LENGTH);
+        }
+        Runtime runtime = Runtime.getRuntime();
+        System.out.printf("%s: 100 endless streams ended at the bound, %d characters in all; heap max %d MiB%n",
+                prefix(), characters.get(), runtime.maxMemory() >> 20);
+        assertThat(runtime.maxMemory()).isLessThanOrEqualTo(256L << 20);
+        assertThat(characters.get()).isGreaterThan(100L * 50_000);
     }
 
     @Test
