@@ -13,9 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -97,11 +97,18 @@ public final class Router implements ModelProvider, Attempts {
     public Router(RegionSetting region, Duration swapWait) {
         this.region = Objects.requireNonNull(region, "region");
         this.swapWait = swapWait;
-        this.timer = swapWait.isZero() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "meridian-swap-wait");
-            thread.setDaemon(true);
-            return thread;
-        });
+        if (swapWait.isZero()) {
+            this.timer = null;
+        } else {
+            ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread thread = new Thread(r, "meridian-swap-wait");
+                thread.setDaemon(true);
+                return thread;
+            });
+            pool.setRemoveOnCancelPolicy(true);
+            pool.prestartCoreThread(); // its one thread from the start, not on the first wait
+            this.timer = pool;
+        }
         rebuild();
     }
 
