@@ -82,7 +82,8 @@ class KeyRotationTest {
                     Dictionary<String, Object> rotated = configuration.getProperties();
                     rotated.put(".apiKey", key);
                     configuration.update(rotated);
-                    await(() -> server.lastRequest().header("authorization").equals("Bearer " + key));
+                    await(() -> !server.requests().isEmpty()
+                            && server.lastRequest().header("authorization").equals("Bearer " + key));
                 }
                 running.set(false);
                 for (Thread worker : workers) {
