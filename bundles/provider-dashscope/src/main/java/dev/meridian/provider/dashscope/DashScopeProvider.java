@@ -28,6 +28,7 @@ import dev.meridian.cloud.ApiKeys;
 import dev.meridian.cloud.ChatCompletionsDialect;
 import dev.meridian.cloud.CloudBackend;
 import dev.meridian.cloud.CloudSettings;
+import dev.meridian.cloud.Reconfigurable;
 import dev.meridian.cloud.Secret;
 
 /**
@@ -79,31 +80,21 @@ public final class DashScopeProvider implements ModelProvider {
     }
 
     private final ApiKeys keys;
-    private volatile CloudBackend backend;
-    private Map<String, Object> applied; // the properties the backend was built from
+    private final Reconfigurable current;
 
     @Activate
     public DashScopeProvider(Config config, Map<String, Object> properties, @Reference ApiKeys keys) {
         this.keys = keys;
-        this.backend = backend(config, properties);
+        this.current = new Reconfigurable(keys, properties, changed -> backend(config, changed));
     }
 
-    /**
-     * A rotated key, a new timeout or endpoint: the next request goes to a backend built from the new configuration,
-     * with no moment where the provider is missing; the old one finishes what it serves, then closes.
-     */
+    /** A rotated key, a new timeout or endpoint applies to the next request; the provider never leaves. */
     @Modified
     void modified(Config config, Map<String, Object> properties) {
-        if (keys.sameSettings(applied, properties)) {
-            return; // e.g. the key moved out of the stored configuration: nothing to rebuild, health kept
-        }
-        CloudBackend old = backend;
-        backend = backend(config, properties);
-        old.retire();
+        current.modified(properties, changed -> backend(config, changed));
     }
 
     private CloudBackend backend(Config config, Map<String, Object> properties) {
-        applied = properties;
         String id = config.meridian_provider_id();
         String scope = config.meridian_provider_scope();
         String label = id + " (" + config.deploymentRegion() + ")";
@@ -138,17 +129,17 @@ public final class DashScopeProvider implements ModelProvider {
 
     @Deactivate
     void deactivate() {
-        backend.close();
-        LOG.info("DashScope provider {} stopped", backend.label());
+        current.backend().close();
+        LOG.info("DashScope provider {} stopped", current.backend().label());
     }
 
     @Override
     public Availability availability() {
-        return backend.availability();
+        return current.backend().availability();
     }
 
     @Override
     public StreamHandle stream(ChatRequest request, StreamListener listener) {
-        return backend.stream(request, listener);
+        return current.backend().stream(request, listener);
     }
 }
