@@ -152,7 +152,9 @@ public final class Router implements ModelProvider, Attempts {
             }
             if (timer != null && snapshot.ordered().stream()
                     .anyMatch(c -> c.entry().serviceId() == serviceId && c.refusal() == null)) {
-                departures.add(new Departure(entry.withoutProvider(), System.nanoTime()));
+                long now = System.nanoTime();
+                departures.removeIf(d -> now - d.nanos() > swapWait.toNanos()); // years of updates: keep it small
+                departures.add(new Departure(entry.withoutProvider(), now));
             }
             providers.remove(serviceId);
             announcedRefusals.remove(serviceId);
