@@ -91,7 +91,11 @@ public final class KeyVault implements ApiKeys, ConfigurationListener {
             keys.put(pid, new Held(null, PROPERTY + " must be a string, was a " + value.getClass().getSimpleName()));
         }
         save();
-        rewriter.execute(() -> removeFromConfiguration(pid));
+        try {
+            rewriter.execute(() -> removeFromConfiguration(pid));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the key is saved; the next start takes it out of the configuration
+        }
     }
 
     private void removeFromConfiguration(String pid) {

@@ -76,18 +76,22 @@ class KeyRotationTest {
                         }
                     }));
                 }
-                Configuration configuration = cm.listConfigurations("(meridian.provider.id=" + provider.id + ")")[0];
-                for (int rotation = 1; rotation <= ROTATIONS; rotation++) {
-                    String key = String.format("sk-rotation-%04d", rotation);
-                    Dictionary<String, Object> rotated = configuration.getProperties();
-                    rotated.put(".apiKey", key);
-                    configuration.update(rotated);
-                    await(() -> !server.requests().isEmpty()
-                            && server.lastRequest().header("authorization").equals("Bearer " + key));
-                }
-                running.set(false);
-                for (Thread worker : workers) {
-                    worker.join(TimeUnit.SECONDS.toMillis(30));
+                try {
+                    Configuration configuration = cm.listConfigurations("(meridian.provider.id=" + provider.id
+                            + ")")[0];
+                    for (int rotation = 1; rotation <= ROTATIONS; rotation++) {
+                        String key = String.format("sk-rotation-%04d", rotation);
+                        Dictionary<String, Object> rotated = configuration.getProperties();
+                        rotated.put(".apiKey", key);
+                        configuration.update(rotated);
+                        await(() -> !server.requests().isEmpty()
+                                && server.lastRequest().header("authorization").equals("Bearer " + key));
+                    }
+                } finally { // a failed wait must not leave sixteen threads calling for the rest of the run
+                    running.set(false);
+                    for (Thread worker : workers) {
+                        worker.join(TimeUnit.SECONDS.toMillis(30));
+                    }
                 }
                 System.out.printf("key rotation: %d requests completed during %d rotations, %d failed%n",
                         completed.get(), ROTATIONS, failures.size());
