@@ -111,6 +111,13 @@ public final class BundleSoak {
         }
         System.out.printf("soak: old revisions collected %d ms after the last update%n",
                 (System.nanoTime() - collecting) / 1_000_000);
+        if (old.stream().anyMatch(ref -> ref.get() != null) && System.getenv("MERIDIAN_SOAK_INSPECT") != null) {
+            // time to look from outside: jcmd PID Thread.dump_to_file, GC.class_histogram
+            System.out.println("soak: old revisions still reachable; inspect pid " + ProcessHandle.current().pid());
+            java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("MERIDIAN_SOAK_INSPECT")),
+                    String.valueOf(ProcessHandle.current().pid()));
+            Thread.sleep(TimeUnit.SECONDS.toMillis(90));
+        }
         settle();
         java.util.Set<String> after = threadNames();
         List<String> newThreads = after.stream().filter(name -> !before.contains(name)).sorted().toList();
