@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 public final class Secret {
     private final String value;
     private final String source;
+    private volatile Pattern mask;
 
     private Secret(String value, String source) {
         this.value = value;
@@ -78,12 +79,20 @@ public final class Secret {
         if (text == null || value.isEmpty()) {
             return text;
         }
-        String result = text;
-        for (String form : forms()) {
-            result = Pattern.compile(Pattern.quote(form), Pattern.CASE_INSENSITIVE).matcher(result)
-                    .replaceAll("****");
+        return mask().matcher(text).replaceAll("****");
+    }
+
+    /** Every form of the key in one pattern, compiled on first use (the key never changes). */
+    private Pattern mask() {
+        Pattern pattern = mask;
+        if (pattern == null) {
+            // longest first: where one form contains another, the whole of it is masked
+            pattern = Pattern.compile(String.join("|", forms().stream().distinct()
+                    .sorted(java.util.Comparator.comparingInt(String::length).reversed()).map(Pattern::quote)
+                    .toList()), Pattern.CASE_INSENSITIVE);
+            mask = pattern;
         }
-        return result;
+        return pattern;
     }
 
     private List<String> forms() {

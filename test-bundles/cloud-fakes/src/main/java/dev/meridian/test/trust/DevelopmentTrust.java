@@ -42,7 +42,7 @@ public final class DevelopmentTrust {
         for (String scope : SCOPES) {
             properties.put("signers." + scope, new String[] { signer });
         }
-        write(cm, properties);
+        cm.getConfiguration(Routing.TRUST_PID, "?").updateIfDifferent(properties);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (routing.trust().problem() != null || !routing.trust().signers().keySet().containsAll(SCOPES)
                 || !routing.trust().unsignedScopes().isEmpty()) {
