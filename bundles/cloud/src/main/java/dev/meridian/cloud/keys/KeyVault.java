@@ -103,7 +103,14 @@ public final class KeyVault implements ApiKeys, ConfigurationListener {
             Configuration[] found = configurationAdmin.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
             for (Configuration configuration : found == null ? new Configuration[0] : found) {
                 Dictionary<String, Object> properties = configuration.getProperties();
-                if (properties != null && properties.remove(PROPERTY) != null) {
+                // only the key this vault holds: a newer one written meanwhile is taken by its own event first.
+                // (Configuration Admin has no compare-and-set; a write landing between this read and the update
+                // below would be lost, so operators rotate a key by writing it, not by racing two writers.)
+                Held held = keys.get(pid);
+                Object stored = properties == null ? null : properties.get(PROPERTY);
+                if (stored != null && held != null && held.secret() != null
+                        && stored.toString().strip().equals(held.secret().reveal())) {
+                    properties.remove(PROPERTY);
                     configuration.update(properties);
                     LOG.info("The API key of {} moved out of its configuration", pid);
                 }
