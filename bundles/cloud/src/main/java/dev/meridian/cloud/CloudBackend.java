@@ -125,7 +125,7 @@ public final class CloudBackend {
     public void retire() {
         // the provider stays: its streams may run to their own total timeout, not the shorter drain time
         Duration patience = settings == null ? Duration.ZERO : settings.timeouts().total().plusSeconds(1);
-        Thread.ofVirtual().name("retire " + label).start(() -> close(patience));
+        Thread.ofVirtual().name("retire " + label).start(new ReleasingTask(() -> close(patience)));
     }
 
     /** The credential source, for the activation log line (never the value). */

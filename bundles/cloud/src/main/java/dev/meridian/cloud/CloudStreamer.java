@@ -84,7 +84,7 @@ public final class CloudStreamer implements AutoCloseable {
     /** Starts serving {@code stream}; returns at once. */
     public void start(ProviderStream stream, ChatRequest request, WireDialect dialect) {
         try {
-            readers.execute(() -> run(stream, request, dialect));
+            readers.execute(new ReleasingTask(() -> run(stream, request, dialect)));
         } catch (RejectedExecutionException e) {
             stream.close(label + " is closed");
         }
