@@ -10,6 +10,15 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface StreamListener {
 
+    /**
+     * Who answers: called once by the router, just before the first delta, when the provider that serves this
+     * request is settled (no fallback happens after a first token). Names the provider, its scope and the region
+     * it was admitted under; usage, latency and label come with the completion. Streams that fail before a first
+     * token never see it.
+     */
+    default void onServing(Provenance serving) {
+    }
+
     /** A piece of the answer's text. */
     void onText(String delta);
 

@@ -5,9 +5,10 @@
  * <p>
  * 1.1.0: {@link dev.meridian.api.ContentLabel} on completions and responses; {@link dev.meridian.api.Consent} in
  * provenance.
+ * 1.2.0: {@link dev.meridian.api.StreamListener#onServing}, who answers, before the first delta (for HTTP headers).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.meridian.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -83,6 +83,9 @@ public final class LocalModel implements AutoCloseable {
             file.close();
             throw e instanceof EngineException ee ? ee
                     : new EngineException(path.getFileName() + ": cannot load: " + e, e);
+        } catch (Error e) {
+            file.close(); // whatever ends the load, the mapping ends with it
+            throw e;
         }
     }
 
@@ -134,8 +137,17 @@ public final class LocalModel implements AutoCloseable {
         return contextLength;
     }
 
+    /**
+     * The model's name as answers report it: {@code general.name}, unless the file leaves it out or only repeats the
+     * architecture (converters often write {@code llama} there), then the file's name without {@code .gguf}.
+     */
     public String name() {
-        return file.string("general.name", file.path().getFileName().toString());
+        String name = file.string("general.name", "").strip();
+        if (name.isEmpty() || name.equalsIgnoreCase(architecture())) {
+            String fileName = file.path().getFileName().toString();
+            return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
+        }
+        return name;
     }
 
     public Path path() {
@@ -275,7 +287,10 @@ public final class LocalModel implements AutoCloseable {
 
     @Override
     public void close() {
-        parallel.close();
-        file.close();
+        try {
+            parallel.close();
+        } finally {
+            file.close();
+        }
     }
 }

@@ -158,7 +158,7 @@ final class RoutedStream implements StreamHandle {
         @Override
         public void onText(String delta) {
             if (!ended) {
-                started = true;
+                start();
                 listener.onText(delta);
             }
         }
@@ -166,8 +166,18 @@ final class RoutedStream implements StreamHandle {
         @Override
         public void onReasoning(String delta) {
             if (!ended) {
-                started = true;
+                start();
                 listener.onReasoning(delta);
+            }
+        }
+
+        /** The first delta settles who answers: no fallback after it. */
+        private void start() {
+            if (!started) {
+                started = true;
+                ProviderEntry entry = admission.entry();
+                listener.onServing(new Provenance(entry.id(), request.model(), admission.region(), entry.scope(),
+                        priorAttempts + 1, null, null, null, admission.consent()));
             }
         }
 

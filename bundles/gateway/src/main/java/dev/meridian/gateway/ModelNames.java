@@ -1,0 +1,69 @@
+package dev.meridian.gateway;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.meridian.api.ChatRequest;
+import dev.meridian.api.routing.ProviderStatus;
+import dev.meridian.api.routing.Routing;
+
+/**
+ * What the {@code model} field names: {@code meridian} (the region chooses), {@code PROVIDER-ID/MODEL}, or a model
+ * some provider serves. Naming a model never widens what the region allows: the router still applies its policy,
+ * so a model outside the region is refused there (503 region_blocked), not here.
+ */
+final class ModelNames {
+    static final String ROUTED = "meridian";
+
+    private final Routing routing;
+
+    ModelNames(Routing routing) {
+        this.routing = routing;
+    }
+
+    ChatRequest resolve(String model, ChatRequest request) throws ApiError {
+        if (model.equals(ROUTED)) {
+            return request;
+        }
+        List<ProviderStatus> providers = routing.providers();
+        int slash = model.indexOf('/');
+        if (slash > 0) {
+            String id = model.substring(0, slash);
+            String name = model.substring(slash + 1);
+            for (ProviderStatus provider : providers) {
+                if (provider.id().equals(id)) {
+                    if (!name.isEmpty() && !provider.models().isEmpty() && !provider.models().contains(name)) {
+                        throw notFound(model, "provider " + id + " serves " + provider.models());
+                    }
+                    return request.withProvider(id).withModel(name.isEmpty() ? null : name);
+                }
+            }
+        }
+        for (ProviderStatus provider : providers) {
+            if (provider.models().contains(model)) {
+                return request.withModel(model);
+            }
+        }
+        throw notFound(model, "no provider serves it; GET /v1/models lists what the region allows");
+    }
+
+    /** The models clients may use now: {@code meridian}, then each model of an eligible provider, once. */
+    Map<String, String> available() {
+        Map<String, String> owners = new LinkedHashMap<>();
+        owners.put(ROUTED, "meridian");
+        for (ProviderStatus provider : routing.providers()) {
+            if (provider.eligible()) {
+                for (String name : provider.models()) {
+                    owners.putIfAbsent(name, provider.id());
+                }
+            }
+        }
+        return owners;
+    }
+
+    private static ApiError notFound(String model, String why) {
+        return new ApiError(404, "invalid_request_error", "model_not_found", "model",
+                "The model '" + model + "' does not exist: " + why, 0);
+    }
+}
