@@ -14,7 +14,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
@@ -55,8 +54,8 @@ public final class GatewayServlet extends HttpServlet {
     private final transient ModelNames models;
     private final AtomicInteger active = new AtomicInteger();
     private final transient Set<StreamHandle> open = ConcurrentHashMap.newKeySet();
-    private volatile transient GatewaySettings settings;
-    private volatile transient Tokens tokens;
+    private final transient GatewaySettings settings;
+    private final transient Tokens tokens;
     private volatile boolean closing;
 
     @Activate
@@ -65,20 +64,18 @@ public final class GatewayServlet extends HttpServlet {
         this.routed = routed;
         this.routing = routing;
         this.models = new ModelNames(routing);
-        apply(config);
+        this.settings = checked(config);
+        this.tokens = new Tokens(settings.tokenHashes());
     }
 
-    @Modified
-    void apply(GatewayConfig config) {
-        GatewaySettings checked;
+    /** A refused configuration fails the activation: a refused gateway serves nothing (no half-applied state). */
+    private static GatewaySettings checked(GatewayConfig config) {
         try {
-            checked = GatewaySettings.from(config);
+            return GatewaySettings.from(config);
         } catch (IllegalArgumentException e) {
             LOG.error("Gateway configuration refused, the gateway does not serve: {}", e.getMessage());
             throw e;
         }
-        settings = checked;
-        tokens = new Tokens(checked.tokenHashes());
     }
 
     /** Stops taking requests, lets open ones finish for the drain time, then cancels what is left. */

@@ -1,0 +1,125 @@
+package dev.meridian.test.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The gateway as a client sees it: its address, read from the servlet runtime, and plain HTTP calls. */
+final class Gateway {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+        String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+    }
+
+    private Gateway() {
+    }
+
+    /** Sets {@code meridian.gateway} (port 0: any free port) and waits until the servlet answers. */
+    static URI configure(BundleContext context, ConfigurationAdmin cm, Map<String, Object> settings, String token)
+            throws Exception {
+        Configuration gateway = cm.getConfiguration("meridian.gateway", "?");
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("port", 0);
+        settings.forEach(properties::put);
+        gateway.update(properties);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            URI base = endpoint(context);
+            if (base != null) {
+                try {
+                    HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(base.resolve("health"))
+                            .header("Authorization", "Bearer " + token)
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    if (health.statusCode() != 404 && gatewaySettled(context, settings)) {
+                        return base;
+                    }
+                } catch (IOException e) {
+                    // the server is restarting on its new address
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the gateway did not come up with " + settings);
+    }
+
+    private static boolean gatewaySettled(BundleContext context, Map<String, Object> settings) throws Exception {
+        // the servlet component carries its configuration: wait until it is the one just set
+        ServiceReference<?>[] servlets = context.getServiceReferences("jakarta.servlet.Servlet", null);
+        for (ServiceReference<?> ref : servlets == null ? new ServiceReference<?>[0] : servlets) {
+            Object max = ref.getProperty("maxStreams");
+            Object expected = settings.get("maxStreams");
+            if (expected == null || String.valueOf(expected).equals(String.valueOf(max))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The HTTP server's address, e.g. {@code http://127.0.0.1:41234/}, or {@code null} before it runs. */
+    static URI endpoint(BundleContext context) throws Exception {
+        ServiceReference<?>[] runtimes = context.getServiceReferences(
+                "org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
+        if (runtimes == null) {
+            return null;
+        }
+        Object endpoint = runtimes[0].getProperty("osgi.http.endpoint");
+        String first = endpoint instanceof String[] all ? (all.length == 0 ? null : all[0])
+                : endpoint instanceof java.util.Collection<?> c ? (c.isEmpty() ? null : c.iterator().next().toString())
+                        : (String) endpoint;
+        if (first == null) {
+            return null;
+        }
+        return URI.create(first.endsWith("/") ? first : first + "/");
+    }
+
+    static Reply post(URI base, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return reply(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    static Reply get(URI base, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return reply(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private static Reply reply(HttpResponse<String> response) throws IOException {
+        JsonNode body = null;
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (type.startsWith("application/json")) {
+            body = JSON.readTree(response.body());
+        }
+        return new Reply(response.statusCode(), body, response);
+    }
+
+    /** A chat request body. */
+    static String chat(String model, String text, String extra) {
+        return "{\"model\":" + JSON.valueToTree(model) + ",\"messages\":[{\"role\":\"user\",\"content\":"
+                + JSON.valueToTree(text) + "}]" + (extra.isEmpty() ? "" : "," + extra) + "}";
+    }
+}
