@@ -18,6 +18,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "when set, every call needs one", required = false)
     String[] tokenHashes() default {};
 
+    @AttributeDefinition(description = "SHA-256 hashes (lowercase hex) of operator tokens: switching the region on "
+            + "the operators' page needs one; none = no switching there", required = false)
+    String[] operatorTokenHashes() default {};
+
     @AttributeDefinition(description = "Largest request body, in bytes", min = "1024")
     int maxBodyBytes() default 1 << 20;
 

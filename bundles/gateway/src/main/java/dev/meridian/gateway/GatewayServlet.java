@@ -423,8 +423,17 @@ public final class GatewayServlet extends HttpServlet {
         response.getOutputStream().write(bytes);
     }
 
-    /** For the drain and tests: requests being served now. */
+    /** Requests being served now. */
     int active() {
         return active.get();
+    }
+
+    boolean tokensRequired() {
+        return tokens.required();
+    }
+
+    /** For the operators' page: the same bearer tokens guard its region switch. */
+    boolean accepts(String authorization) {
+        return tokens.accepts(authorization);
     }
 }

@@ -150,9 +150,15 @@ final class RoutedStream implements StreamHandle {
         private volatile StreamHandle handle;
         private volatile boolean started;
         private volatile boolean ended;
+        private volatile String model; // as the provider names it before its first delta
 
         Attempt(Attempts.Admission admission) {
             this.admission = admission;
+        }
+
+        @Override
+        public void onServing(Provenance serving) {
+            model = serving.model();
         }
 
         @Override
@@ -176,7 +182,8 @@ final class RoutedStream implements StreamHandle {
             if (!started) {
                 started = true;
                 ProviderEntry entry = admission.entry();
-                listener.onServing(new Provenance(entry.id(), request.model(), admission.region(), entry.scope(),
+                listener.onServing(new Provenance(entry.id(), model != null ? model : request.model(),
+                        admission.region(), entry.scope(),
                         priorAttempts + 1, null, null, null, admission.consent()));
             }
         }

@@ -87,6 +87,8 @@ public final class ProviderStream implements StreamHandle {
             }
             if (firstTokenNanos < 0) {
                 firstTokenNanos = System.nanoTime();
+                // the model as known now (a server may name it later, in the completion)
+                listener.onServing(new Provenance(providerId, model, null, scope, attempts, null, null, null));
             }
             deliveredChars += delta.length();
             if (reasoning) {
