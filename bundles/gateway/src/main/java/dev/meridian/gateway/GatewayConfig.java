@@ -5,7 +5,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration PID {@code meridian.gateway}: where the gateway listens and who may call it. */
 @ObjectClassDefinition(name = "Meridian gateway", description = "OpenAI-compatible HTTP over the routed provider")
-@interface GatewayConfig {
+public @interface GatewayConfig {
     String PID = "meridian.gateway";
 
     @AttributeDefinition(description = "Address to listen on; a non-loopback address needs tokenHashes")

@@ -270,7 +270,8 @@ public final class GatewayServlet extends HttpServlet {
             response.setCharacterEncoding("UTF-8");
             response.setHeader("X-Accel-Buffering", "no");
             out = response.getOutputStream();
-            send(OpenAiShapes.chunk(id, created, model, "assistant", "", null, null));
+            // not flushed alone: it leaves with the first delta, one write instead of two before the first token
+            out.write(frame(OpenAiShapes.chunk(id, created, model, "assistant", "", null, null)));
         }
 
         private void finish(Completion completion) throws IOException, ApiError {
@@ -296,7 +297,12 @@ public final class GatewayServlet extends HttpServlet {
         }
 
         private void send(ObjectNode chunk) throws IOException {
-            write("data: " + OpenAiShapes.JSON.writeValueAsString(chunk) + "\n\n");
+            out.write(frame(chunk));
+            out.flush();
+        }
+
+        private static byte[] frame(ObjectNode chunk) throws IOException {
+            return ("data: " + OpenAiShapes.JSON.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8);
         }
 
         private void write(String frame) throws IOException {
