@@ -61,17 +61,28 @@ final class Gateway {
         throw new AssertionError("the gateway did not come up with " + settings);
     }
 
+    /** The configurable keys: a servlet carries the settings just made, the others at their defaults. */
+    private static final java.util.List<String> KEYS = java.util.List.of("host", "tokenHashes", "operatorTokenHashes",
+            "maxBodyBytes", "maxStreams", "corsOrigins", "drainSeconds");
+    private static final Map<String, Object> DEFAULTS = Map.of("host", "127.0.0.1", "maxBodyBytes", 1 << 20,
+            "maxStreams", 64, "drainSeconds", 10);
+
     private static boolean gatewaySettled(BundleContext context, Map<String, Object> settings) throws Exception {
         // the servlet component carries its configuration: wait until it is the one just set
-        ServiceReference<?>[] servlets = context.getServiceReferences("jakarta.servlet.Servlet", null);
-        for (ServiceReference<?> ref : servlets == null ? new ServiceReference<?>[0] : servlets) {
-            Object max = ref.getProperty("maxStreams");
-            Object expected = settings.get("maxStreams");
-            if (expected == null || String.valueOf(expected).equals(String.valueOf(max))) {
-                return true;
+        ServiceReference<?>[] servlets = context.getServiceReferences("jakarta.servlet.Servlet",
+                "(component.name=dev.meridian.gateway.GatewayServlet)");
+        if (servlets == null) {
+            return false;
+        }
+        for (String key : KEYS) {
+            Object actual = servlets[0].getProperty(key);
+            Object expected = settings.getOrDefault(key, DEFAULTS.get(key));
+            if (!java.util.Objects.deepEquals(actual, expected)
+                    && !String.valueOf(actual).equals(String.valueOf(expected))) {
+                return false;
             }
         }
-        return false;
+        return true;
     }
 
     /** The HTTP server's address, e.g. {@code http://127.0.0.1:41234/}, or {@code null} before it runs. */

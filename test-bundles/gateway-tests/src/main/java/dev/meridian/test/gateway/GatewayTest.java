@@ -244,6 +244,29 @@ class GatewayTest {
     }
 
     @Test
+    void browsersGetNoCorsUnlessTheirOriginIsConfigured() throws Exception {
+        Gateway.Reply stranger = Gateway.get(base, "v1/models", "Origin", "https://evil.example");
+        assertThat(stranger.header("Access-Control-Allow-Origin")).isNull();
+        URI open = Gateway.configure(context, cm, Map.of("corsOrigins", new String[] { "https://app.example" }),
+                "none");
+        try {
+            Gateway.Reply allowed = Gateway.get(open, "v1/models", "Origin", "https://app.example");
+            assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
+            assertThat(Gateway.get(open, "v1/models", "Origin", "https://evil.example")
+                    .header("Access-Control-Allow-Origin")).isNull();
+            java.net.http.HttpResponse<String> preflight = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(open.resolve("v1/chat/completions"))
+                            .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                            .header("Origin", "https://evil.example")
+                            .header("Access-Control-Request-Method", "POST").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(preflight.statusCode()).isEqualTo(403);
+        } finally {
+            base = Gateway.configure(context, cm, Map.of(), "none");
+        }
+    }
+
+    @Test
     void pastTheStreamLimitCallsGet429() throws Exception {
         URI limited = Gateway.configure(context, cm, Map.of("maxStreams", 1), "none");
         try (Socket slow = openStream(limited, 3000)) {

@@ -32,7 +32,7 @@ class LauncherTest {
     @BeforeAll
     static void copyRuntime() throws IOException {
         Path runtime = Path.of(System.getProperty("meridian.root", "../..")).resolve("runtime").toAbsolutePath();
-        for (String folder : List.of("bin", "conf")) {
+        for (String folder : List.of("bin", "conf", "models")) {
             try (Stream<Path> files = Files.list(runtime.resolve(folder))) {
                 Files.createDirectories(home.resolve(folder));
                 for (Path file : files.toList()) {
@@ -44,7 +44,14 @@ class LauncherTest {
         Files.createDirectories(home.resolve("target"));
         Files.createDirectories(home.resolve("deploy"));
         Files.copy(runtime.resolve("target/meridian.jar"), home.resolve("target/meridian.jar"));
+        // each one-command host also starts the gateway: on a free port, not on a host the developer runs
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            gatewayPort = free.getLocalPort();
+        }
+        Files.writeString(home.resolve("conf/meridian.gateway.config"), "port=I\"" + gatewayPort + "\"\n");
     }
+
+    static int gatewayPort;
 
     private static Run meridian(String... args) throws Exception {
         return meridianWithState(home.resolve("state"), args);
@@ -91,7 +98,7 @@ class LauncherTest {
         Run nonsense = meridian("-c", "ai:nonsense");
         assertEquals(1, nonsense.status());
         assertTrue(nonsense.err().contains("Command not found"), nonsense.err());
-        Run blocked = meridian("-c", "ai:chat hello");
+        Run blocked = meridian("-c", "ai:chat -p dashscope-cn hello"); // a provider outside the region
         assertEquals(1, blocked.status());
         assertTrue(blocked.err().contains("region-blocked"), blocked.err());
         Run badHeap = meridian("--heap", "lots", "-c", "ai:region");
@@ -155,6 +162,20 @@ class LauncherTest {
             Files.delete(damaged);
             Files.delete(deployed);
         }
+    }
+
+    @Test
+    void aFreshHostAnswersWithTheShippedModelAndNamesItsGateway(@TempDir Path state) throws Exception {
+        Run chat = meridianWithState(state, "-c", "ai:chat -n 12 Once upon a time");
+        assertEquals(0, chat.status(), chat.err());
+        assertTrue(chat.out().contains("provider=local model=stories260K region=GLOBAL scope=device"), chat.out());
+        Run gateway = meridianWithState(state, "-c", "ai:gateway");
+        assertEquals(0, gateway.status(), gateway.err());
+        assertTrue(gateway.out().contains("Gateway (OpenAI-compatible): http://127.0.0.1:" + gatewayPort + "/v1"),
+                gateway.out());
+        assertTrue(gateway.out().contains("Operators' page: http://127.0.0.1:" + gatewayPort + "/meridian/"),
+                gateway.out());
+        assertTrue(gateway.out().contains("Tokens: none (loopback only)"), gateway.out());
     }
 
     @Test
