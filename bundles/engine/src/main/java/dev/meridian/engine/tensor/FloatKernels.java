@@ -13,8 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class FloatKernels {
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final boolean NARROW = VectorKernels.NARROW;
+    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512
+            : NARROW ? FloatVector.SPECIES_128 : FloatVector.SPECIES_256;
+    /** At most 256 bits: an attention head (64 or 128 values) is a few steps. */
+    private static final VectorSpecies<Float> F256 = NARROW ? FloatVector.SPECIES_128 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> IF = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     private static final VectorSpecies<Short> SF = WIDE ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
     private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
@@ -24,7 +27,7 @@ final class FloatKernels {
     private FloatKernels() {
     }
 
-    /** 256-bit float steps for the attention: a head (64 or 128 values) is a few of them. */
+    /** Float steps of at most 256 bits for the attention: a head (64 or 128 values) is a few of them. */
     static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
         FloatVector acc = FloatVector.zero(F256);
         int i = 0;
@@ -86,6 +89,16 @@ final class FloatKernels {
      */
     static void quantize(float[] x, int from, int count, float inverse, int limit, float d, byte[] q, short[] wide,
             float[] dequantized) {
+        if (NARROW) {
+            // no 4-byte vector to store four lanes into; the same float operations, one value at a time
+            for (int i = from; i < from + count; i++) {
+                float rounded = Math.min(x[i] * inverse + ROUNDING - ROUNDING, (float) limit);
+                q[i] = (byte) (int) rounded;
+                wide[i] = (short) (int) rounded;
+                dequantized[i] = rounded * d;
+            }
+            return;
+        }
         for (int i = from; i < from + count; i += F.length()) {
             FloatVector rounded = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDING).sub(ROUNDING)
                     .min((float) limit);

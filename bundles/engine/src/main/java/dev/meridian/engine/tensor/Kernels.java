@@ -7,6 +7,11 @@ package dev.meridian.engine.tensor;
  */
 public final class Kernels {
     public static final boolean VECTOR = detect();
+    /**
+     * Whether prompts take the dequantized float product ({@link FloatProduct}): not on 128-bit vectors, where its
+     * byte steps do not fit yet; prompts there run the decoding kernels token by token.
+     */
+    static final boolean FLOAT_PRODUCT = VECTOR && !VectorKernels.NARROW;
 
     private Kernels() {
     }

@@ -22,6 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    /** 128-bit vectors only (NEON-class CPUs; here {@code -XX:MaxVectorSize=16}): {@link NarrowKernels} decode. */
+    static final boolean NARROW = FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256;
     private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     /** Shorts per step: 32 (one Q8_0 block) on 512-bit CPUs, 16 on 256-bit ones. */
     private static final VectorSpecies<Short> S = WIDE ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
@@ -41,14 +43,17 @@ final class VectorKernels {
     }
 
     static boolean available() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128;
     }
 
     static String shape() {
-        return (WIDE ? 512 : 256) + "-bit";
+        return (WIDE ? 512 : NARROW ? 128 : 256) + "-bit";
     }
 
     static float dotF32(MemorySegment data, long base, float[] x, int n) {
+        if (NARROW) {
+            return NarrowKernels.dotF32(data, base, x, n);
+        }
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         int bound = F.loopBound(n);
@@ -71,6 +76,9 @@ final class VectorKernels {
     }
 
     static float dotQ8_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ8_0(data, base, a, blocks);
+        }
         if (!WIDE) {
             return dotQ8_0Narrow(data, base, a, blocks);
         }
@@ -118,6 +126,9 @@ final class VectorKernels {
      * faster than widening to 16 floats in 512 bits, or two rows per pass (docs/benchmarks.md).
      */
     static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ4_0(data, base, a, blocks);
+        }
         Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
         short[] x = mixed.wide();
         short[] mix = mixed.nibbleMix();
@@ -148,6 +159,9 @@ final class VectorKernels {
      * bits). Each short lane ends at most 2 * 16 * 127 in magnitude, so it is exact.
      */
     static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ5_0(data, base, a, blocks);
+        }
         Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
         short[] x = mixed.wide();
         short[] mix = mixed.nibbleMix();
@@ -176,6 +190,9 @@ final class VectorKernels {
     }
 
     static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ4K(data, base, a, blocks);
+        }
         short[] x = a.wide();
         int[] sums32 = a.sums32();
         float[] dx = a.d();
@@ -287,6 +304,9 @@ final class VectorKernels {
      * its high nibbles). Products are at most 31 * 127, two to a short lane.
      */
     static float dotQ5K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ5K(data, base, a, blocks);
+        }
         short[] x = a.wide();
         int[] sums32 = a.sums32();
         float[] dx = a.d();
@@ -413,6 +433,9 @@ final class VectorKernels {
      * integer total through the activations' group sums, so the super-block's sum is llama.cpp's integer sum.
      */
     static float dotQ6K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        if (NARROW) {
+            return NarrowKernels.dotQ6K(data, base, a, blocks);
+        }
         short[] x = a.wide();
         int[] sums = a.sums();
         float[] dx = a.d();

@@ -79,7 +79,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
      * (relative 1e-6), where the integer kernels would convert every block's sum to float and scale it.
      */
     public void multiply(Activations[] x, float[][] out, int from, int to) {
-        float[][] dequantized = Kernels.VECTOR && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
+        float[][] dequantized = Kernels.FLOAT_PRODUCT && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
         if (dequantized == null) {
             multiplyByDots(x, out, from, to);
             return;

@@ -1,0 +1,259 @@
+package dev.meridian.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The decoding kernels for 128-bit vectors, what NEON-class CPUs (phones, TVs, cars) give: the same integer
+ * arithmetic per block as {@link VectorKernels} (8 weight bytes widened to 8 short lanes, multiplied with the widened
+ * activations, summed exactly as ints per block and scaled in float), on species the hardware holds in one register.
+ * On a 128-bit CPU the 256-bit species of {@link VectorKernels} would run as Java loops, slower than the scalar code.
+ */
+final class NarrowKernels {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+
+    private NarrowKernels() {
+    }
+
+    /** Eight signed weight bytes as short lanes. */
+    private static ShortVector signed(MemorySegment data, long offset) {
+        return (ShortVector) ByteVector.fromMemorySegment(B64, data, offset, LE).convertShape(VectorOperators.B2S, S,
+                0);
+    }
+
+    /** Eight unsigned bytes (packed nibbles, bit planes) as short lanes. */
+    private static ShortVector unsigned(MemorySegment data, long offset) {
+        return (ShortVector) ByteVector.fromMemorySegment(B64, data, offset, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+    }
+
+    /** Adjacent short lanes summed as four int lanes: each low half sign-extended plus the high half. */
+    private static IntVector pairs(ShortVector p) {
+        IntVector ints = p.reinterpretAsInts();
+        return ints.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(ints.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    static float dotF32(MemorySegment data, long base, float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromMemorySegment(F, data, base + i * 4L, LE).fma(FloatVector.fromArray(F, x, i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += data.get(WeightMatrix.FLOAT, base + i * 4L) * x[i];
+        }
+        return sum;
+    }
+
+    /** Q8_0: two products per short lane (at most 2 * 128 * 127, which fits), then pairs as ints. */
+    static float dotQ8_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        short[] x = a.wide();
+        float[] d = a.d();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q8_0Matrix.BLOCK_BYTES;
+            int at = b * 32;
+            ShortVector p = signed(data, block + 2).mul(ShortVector.fromArray(S, x, at))
+                    .add(signed(data, block + 10).mul(ShortVector.fromArray(S, x, at + 8)));
+            ShortVector q = signed(data, block + 18).mul(ShortVector.fromArray(S, x, at + 16))
+                    .add(signed(data, block + 26).mul(ShortVector.fromArray(S, x, at + 24)));
+            IntVector sum = pairs(p).add(pairs(q));
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_0 with the activations' nibble mix, as {@link VectorKernels#dotQ4_0}, eight packed bytes at a time. */
+    static float dotQ4_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        short[] offset = mixed.nibbleOffset();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
+            IntVector sum = IntVector.zero(I);
+            for (int h = 0; h < 16; h += 8) {
+                ShortVector packed = unsigned(data, block + 2 + h);
+                ShortVector p = packed.mul(ShortVector.fromArray(S, x, b * 32 + h))
+                        .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h)))
+                        .add(ShortVector.fromArray(S, offset, b * 16 + h));
+                sum = sum.add(pairs(p));
+            }
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q5_0 as {@link VectorKernels#dotQ5_0}: the fifth bits' masks eight lanes at a time. */
+    static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
+        Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
+        short[] x = mixed.wide();
+        short[] mix = mixed.nibbleMix();
+        float[] d = mixed.d();
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
+            int clear = ~data.get(INT, block + 2);
+            IntVector sum = IntVector.zero(I);
+            for (int h = 0; h < 16; h += 8) {
+                ShortVector x0 = ShortVector.fromArray(S, x, b * 32 + h);
+                ShortVector x1 = ShortVector.fromArray(S, x, b * 32 + 16 + h);
+                ShortVector packed = unsigned(data, block + 6 + h);
+                ShortVector p = packed.mul(x0)
+                        .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h)))
+                        .sub(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S, (clear >>> h) & 0xFF))
+                        .sub(x1.lanewise(VectorOperators.LSHL, 4),
+                                VectorMask.fromLong(S, (clear >>> (16 + h)) & 0xFF));
+                sum = sum.add(pairs(p));
+            }
+            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
+            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static float dotQ4K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        return dotK(data, base, a, blocks, false);
+    }
+
+    static float dotQ5K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        return dotK(data, base, a, blocks, true);
+    }
+
+    /**
+     * Q4_K, or with {@code fifth} Q5_K (the 32 bytes of fifth bits before the nibbles: bit {@code 2 k} of byte
+     * {@code i} for value {@code i} of chunk {@code k}'s low nibbles, the next bit for its high nibbles). Per chunk of
+     * 64 values, two sub-blocks with their 6-bit scales; the mins come off through the activations' sums of 32.
+     */
+    private static float dotK(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks, boolean fifth) {
+        short[] x = a.wide();
+        int[] sums32 = a.sums32();
+        float[] dx = a.d();
+        int blockBytes = fifth ? Q5KMatrix.BLOCK_BYTES : Q4KMatrix.BLOCK_BYTES;
+        FloatVector acc = FloatVector.zero(F);
+        float minSum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) blockBytes;
+            int p = data.get(INT, block + 4);
+            int q = data.get(INT, block + 8);
+            int r = data.get(INT, block + 12);
+            long scales = (p & 0x3F3F3F3FL) | ((long) ((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) << 32);
+            long mins = (q & 0x3F3F3F3FL) | ((long) (((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) << 32);
+            int minTotal = 0;
+            for (int j = 0; j < 8; j++) {
+                minTotal += (int) ((mins >>> (8 * j)) & 0xFF) * sums32[b * 8 + j];
+            }
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * minTotal;
+            long qs = block + (fifth ? 48 : 16);
+            IntVector scaled = IntVector.zero(I);
+            for (int chunk = 0; chunk < 4; chunk++) {
+                int at = b * 256 + chunk * 64;
+                int lowScale = (int) ((scales >>> (16 * chunk)) & 0xFF);
+                int highScale = (int) ((scales >>> (16 * chunk + 8)) & 0xFF);
+                IntVector low = IntVector.zero(I);
+                IntVector high = IntVector.zero(I);
+                for (int h = 0; h < 32; h += 16) {
+                    // bytes h..h+16 of the chunk, as two halves of eight: values at..+16 (low) and +32 (high)
+                    for (int e = 0; e < 16; e += 8) {
+                        ShortVector packed = unsigned(data, qs + chunk * 32 + h + e);
+                        ShortVector lo = packed.and((short) 0x0F);
+                        ShortVector hi = packed.lanewise(VectorOperators.LSHR, 4);
+                        if (fifth) {
+                            ShortVector bits = unsigned(data, block + 16 + h + e);
+                            lo = lo.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk).and((short) 1)
+                                    .lanewise(VectorOperators.LSHL, 4));
+                            hi = hi.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk + 1).and((short) 1)
+                                    .lanewise(VectorOperators.LSHL, 4));
+                        }
+                        low = low.add(pairs(lo.mul(ShortVector.fromArray(S, x, at + h + e))));
+                        high = high.add(pairs(hi.mul(ShortVector.fromArray(S, x, at + 32 + h + e))));
+                    }
+                }
+                scaled = scaled.add(low.mul(lowScale)).add(high.mul(highScale));
+            }
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
+            acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d),
+                    acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minSum;
+    }
+
+    /**
+     * Q6_K as {@link VectorKernels#dotQ6K}: 6-bit values put together from the low-nibble and high-bit bytes as short
+     * lanes (0..63, times at most 127: fits), summed in pairs as ints and scaled by their group's 8-bit scale; the
+     * offset of 32 comes off the integer total through the activations' group sums.
+     */
+    static float dotQ6K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
+        short[] x = a.wide();
+        int[] sums = a.sums();
+        float[] dx = a.d();
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q6KMatrix.BLOCK_BYTES;
+            long scales = block + 192;
+            int offset = 0;
+            for (int g = 0; g < 16; g++) {
+                offset += data.get(ValueLayout.JAVA_BYTE, scales + g) * sums[b * 16 + g];
+            }
+            IntVector scaled = IntVector.zero(I);
+            for (int half = 0; half < 2; half++) {
+                long groupScales = data.get(LONG, scales + 8 * half);
+                for (int part = 0; part < 2; part++) {
+                    IntVector s1 = IntVector.zero(I);
+                    IntVector s2 = IntVector.zero(I);
+                    IntVector s3 = IntVector.zero(I);
+                    IntVector s4 = IntVector.zero(I);
+                    for (int e = 0; e < 16; e += 8) {
+                        long ql = block + half * 64 + part * 16 + e;
+                        int at = b * 256 + half * 128 + part * 16 + e;
+                        ShortVector lowA = unsigned(data, ql);
+                        ShortVector lowB = unsigned(data, ql + 32);
+                        ShortVector high = unsigned(data, block + 128 + half * 32 + part * 16 + e);
+                        s1 = s1.add(pairs(lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                                .mul(ShortVector.fromArray(S, x, at))));
+                        s2 = s2.add(pairs(lowB.and((short) 15)
+                                .or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                                .mul(ShortVector.fromArray(S, x, at + 32))));
+                        s3 = s3.add(pairs(lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
+                                .mul(ShortVector.fromArray(S, x, at + 64))));
+                        s4 = s4.add(pairs(lowB.lanewise(VectorOperators.LSHR, 4)
+                                .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
+                                .mul(ShortVector.fromArray(S, x, at + 96))));
+                    }
+                    int shift = part * 8;
+                    scaled = scaled.add(s1.mul((byte) (groupScales >>> shift)))
+                            .add(s2.mul((byte) (groupScales >>> (16 + shift))))
+                            .add(s3.mul((byte) (groupScales >>> (32 + shift))))
+                            .add(s4.mul((byte) (groupScales >>> (48 + shift))));
+                }
+            }
+            int total = scaled.reduceLanes(VectorOperators.ADD) - 32 * offset;
+            sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 208)) * dx[b] * total;
+        }
+        return sum;
+    }
+}
