@@ -20,7 +20,9 @@ final class FloatProduct {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    /** The product's float steps: 128 bits where that is all there is (its rows then come from the scalar row()). */
+    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512
+            : VectorKernels.NARROW ? FloatVector.SPECIES_128 : FloatVector.SPECIES_256;
     /** Bytes per step of the dequantizers: one per float lane. */
     private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;

@@ -8,10 +8,10 @@ package dev.meridian.engine.tensor;
 public final class Kernels {
     public static final boolean VECTOR = detect();
     /**
-     * Whether prompts take the dequantized float product ({@link FloatProduct}): not on 128-bit vectors, where its
-     * byte steps do not fit yet; prompts there run the decoding kernels token by token.
+     * Whether the Vector API runs on 128-bit vectors only (NEON-class CPUs; here {@code -XX:MaxVectorSize=16}):
+     * decoding takes {@link NarrowKernels}, and the prompt product dequantizes rows with the scalar {@code row}.
      */
-    static final boolean FLOAT_PRODUCT = VECTOR && !VectorKernels.NARROW;
+    static final boolean NARROW = VECTOR && VectorKernels.NARROW;
 
     private Kernels() {
     }

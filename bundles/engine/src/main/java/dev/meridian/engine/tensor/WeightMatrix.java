@@ -79,7 +79,7 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
      * (relative 1e-6), where the integer kernels would convert every block's sum to float and scale it.
      */
     public void multiply(Activations[] x, float[][] out, int from, int to) {
-        float[][] dequantized = Kernels.FLOAT_PRODUCT && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
+        float[][] dequantized = Kernels.VECTOR && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
         if (dequantized == null) {
             multiplyByDots(x, out, from, to);
             return;
@@ -88,7 +88,12 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
         for (int first = from; first < to; first += ROW_TILE) {
             int count = Math.min(ROW_TILE, to - first);
             for (int i = 0; i < count; i++) {
-                dequantize(first + i, tile[i]);
+                // the Vector API dequantizers step 8 or 16 floats per byte load; 128-bit vectors hold 4
+                if (Kernels.NARROW) {
+                    row(first + i, tile[i]);
+                } else {
+                    dequantize(first + i, tile[i]);
+                }
             }
             FloatProduct.multiplyTile(tile, count, dequantized, out, first, cols);
         }

@@ -109,9 +109,11 @@ public final class LocalProvider implements ModelProvider {
         this.id = config.meridian_provider_id();
         this.inFlight = new InFlightStreams(id, config.meridian_provider_scope());
         // one generation at a time, a bounded queue before it: past it, requests are refused as overloaded
+        // the JDK's thread factory, not a lambda of this bundle: a finished thread keeps its executor and so its
+        // factory, and Felix 7.0.5 can keep a finished thread (see ReleasingTask in the cloud bundle)
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(Math.max(1, config.maxQueued())),
-                r -> new Thread(r, "meridian-local-" + id));
+                Thread.ofPlatform().name("meridian-local-" + id).factory());
         String missing = missingModel(config);
         if (missing != null) {
             availability = Availability.of(Availability.State.NOT_CONFIGURED, missing);
