@@ -8,7 +8,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -92,14 +91,15 @@ final class NarrowKernels {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4_0Matrix.BLOCK_BYTES;
-            IntVector sum = IntVector.zero(I);
+            // both halves in one short lane (each exact result is at most 2 * 8 * 127), then one widening
+            ShortVector p = ShortVector.zero(S);
             for (int h = 0; h < 16; h += 8) {
                 ShortVector packed = unsigned(data, block + 2 + h);
-                ShortVector p = packed.mul(ShortVector.fromArray(S, x, b * 32 + h))
+                p = p.add(packed.mul(ShortVector.fromArray(S, x, b * 32 + h))
                         .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h)))
-                        .add(ShortVector.fromArray(S, offset, b * 16 + h));
-                sum = sum.add(pairs(p));
+                        .add(ShortVector.fromArray(S, offset, b * 16 + h)));
             }
+            IntVector sum = pairs(p);
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
             acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
                     acc);
@@ -107,7 +107,24 @@ final class NarrowKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Q5_0 as {@link VectorKernels#dotQ5_0}: the fifth bits' masks eight lanes at a time. */
+    /**
+     * For each byte of fifth bits, eight short lanes of {@code 16 b - 16} (0 where the bit is set, -16 where it is
+     * clear): a table lookup in place of mask arithmetic, which 128-bit vectors do poorly.
+     */
+    private static final short[] FIFTH = new short[256 * 8];
+
+    static {
+        for (int value = 0; value < 256; value++) {
+            for (int lane = 0; lane < 8; lane++) {
+                FIFTH[value * 8 + lane] = (short) (((value >>> lane) & 1) * 16 - 16);
+            }
+        }
+    }
+
+    /**
+     * Q5_0 as {@link VectorKernels#dotQ5_0}, with the fifth bits and the offset of 16 taken from {@link #FIFTH}:
+     * {@code lo x0 + hi x1 + (16 b0 - 16) x0 + (16 b1 - 16) x1}; each lane stays within 2 * 16 * 127, so it is exact.
+     */
     static float dotQ5_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         Activations.Q8Blocks mixed = a.nibbleMix() != null ? a : a.withNibbleMix();
         short[] x = mixed.wide();
@@ -116,19 +133,19 @@ final class NarrowKernels {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q5_0Matrix.BLOCK_BYTES;
-            int clear = ~data.get(INT, block + 2);
-            IntVector sum = IntVector.zero(I);
+            int high = data.get(INT, block + 2);
+            // both halves in one short lane (each exact result is at most 2 * 16 * 127), then one widening
+            ShortVector p = ShortVector.zero(S);
             for (int h = 0; h < 16; h += 8) {
                 ShortVector x0 = ShortVector.fromArray(S, x, b * 32 + h);
                 ShortVector x1 = ShortVector.fromArray(S, x, b * 32 + 16 + h);
                 ShortVector packed = unsigned(data, block + 6 + h);
-                ShortVector p = packed.mul(x0)
+                p = p.add(packed.mul(x0)
                         .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h)))
-                        .sub(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S, (clear >>> h) & 0xFF))
-                        .sub(x1.lanewise(VectorOperators.LSHL, 4),
-                                VectorMask.fromLong(S, (clear >>> (16 + h)) & 0xFF));
-                sum = sum.add(pairs(p));
+                        .add(ShortVector.fromArray(S, FIFTH, ((high >>> h) & 0xFF) * 8).mul(x0))
+                        .add(ShortVector.fromArray(S, FIFTH, ((high >>> (16 + h)) & 0xFF) * 8).mul(x1)));
             }
+            IntVector sum = pairs(p);
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
             acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
                     acc);
@@ -174,26 +191,25 @@ final class NarrowKernels {
                 int at = b * 256 + chunk * 64;
                 int lowScale = (int) ((scales >>> (16 * chunk)) & 0xFF);
                 int highScale = (int) ((scales >>> (16 * chunk + 8)) & 0xFF);
-                IntVector low = IntVector.zero(I);
-                IntVector high = IntVector.zero(I);
-                for (int h = 0; h < 32; h += 16) {
-                    // bytes h..h+16 of the chunk, as two halves of eight: values at..+16 (low) and +32 (high)
-                    for (int e = 0; e < 16; e += 8) {
-                        ShortVector packed = unsigned(data, qs + chunk * 32 + h + e);
-                        ShortVector lo = packed.and((short) 0x0F);
-                        ShortVector hi = packed.lanewise(VectorOperators.LSHR, 4);
-                        if (fifth) {
-                            ShortVector bits = unsigned(data, block + 16 + h + e);
-                            lo = lo.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk).and((short) 1)
-                                    .lanewise(VectorOperators.LSHL, 4));
-                            hi = hi.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk + 1).and((short) 1)
-                                    .lanewise(VectorOperators.LSHL, 4));
-                        }
-                        low = low.add(pairs(lo.mul(ShortVector.fromArray(S, x, at + h + e))));
-                        high = high.add(pairs(hi.mul(ShortVector.fromArray(S, x, at + 32 + h + e))));
+                // a sub-block's 32 products, four to a short lane (each at most 31 * 127: the sum fits), then one
+                // widening per sub-block
+                ShortVector low = ShortVector.zero(S);
+                ShortVector high = ShortVector.zero(S);
+                for (int e = 0; e < 32; e += 8) {
+                    ShortVector packed = unsigned(data, qs + chunk * 32 + e);
+                    ShortVector lo = packed.and((short) 0x0F);
+                    ShortVector hi = packed.lanewise(VectorOperators.LSHR, 4);
+                    if (fifth) {
+                        ShortVector bits = unsigned(data, block + 16 + e);
+                        lo = lo.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk).and((short) 1)
+                                .lanewise(VectorOperators.LSHL, 4));
+                        hi = hi.or(bits.lanewise(VectorOperators.LSHR, 2 * chunk + 1).and((short) 1)
+                                .lanewise(VectorOperators.LSHL, 4));
                     }
+                    low = low.add(lo.mul(ShortVector.fromArray(S, x, at + e)));
+                    high = high.add(hi.mul(ShortVector.fromArray(S, x, at + 32 + e)));
                 }
-                scaled = scaled.add(low.mul(lowScale)).add(high.mul(highScale));
+                scaled = scaled.add(pairs(low).mul(lowScale)).add(pairs(high).mul(highScale));
             }
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
             acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d),
@@ -220,36 +236,51 @@ final class NarrowKernels {
                 offset += data.get(ValueLayout.JAVA_BYTE, scales + g) * sums[b * 16 + g];
             }
             IntVector scaled = IntVector.zero(I);
-            for (int half = 0; half < 2; half++) {
+            // four parts of 16 columns, two to a half; each part's 16 columns hold values of four groups of 16,
+            // two products to a short lane (each at most 63 * 127: the sum fits)
+            for (int quarter = 0; quarter < 4; quarter++) {
+                int half = quarter >>> 1;
+                int part = quarter & 1;
                 long groupScales = data.get(LONG, scales + 8 * half);
-                for (int part = 0; part < 2; part++) {
-                    IntVector s1 = IntVector.zero(I);
-                    IntVector s2 = IntVector.zero(I);
-                    IntVector s3 = IntVector.zero(I);
-                    IntVector s4 = IntVector.zero(I);
-                    for (int e = 0; e < 16; e += 8) {
-                        long ql = block + half * 64 + part * 16 + e;
-                        int at = b * 256 + half * 128 + part * 16 + e;
-                        ShortVector lowA = unsigned(data, ql);
-                        ShortVector lowB = unsigned(data, ql + 32);
-                        ShortVector high = unsigned(data, block + 128 + half * 32 + part * 16 + e);
-                        s1 = s1.add(pairs(lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                                .mul(ShortVector.fromArray(S, x, at))));
-                        s2 = s2.add(pairs(lowB.and((short) 15)
-                                .or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
-                                .mul(ShortVector.fromArray(S, x, at + 32))));
-                        s3 = s3.add(pairs(lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
-                                .mul(ShortVector.fromArray(S, x, at + 64))));
-                        s4 = s4.add(pairs(lowB.lanewise(VectorOperators.LSHR, 4)
-                                .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
-                                .mul(ShortVector.fromArray(S, x, at + 96))));
-                    }
-                    int shift = part * 8;
-                    scaled = scaled.add(s1.mul((byte) (groupScales >>> shift)))
-                            .add(s2.mul((byte) (groupScales >>> (16 + shift))))
-                            .add(s3.mul((byte) (groupScales >>> (32 + shift))))
-                            .add(s4.mul((byte) (groupScales >>> (48 + shift))));
+                int shift = part * 8;
+                ShortVector q1 = ShortVector.zero(S);
+                ShortVector q2 = ShortVector.zero(S);
+                ShortVector q3 = ShortVector.zero(S);
+                ShortVector q4 = ShortVector.zero(S);
+                for (int e = 0; e < 16; e += 8) {
+                    int column = part * 16 + e;
+                    long ql = block + half * 64 + column;
+                    int at = b * 256 + half * 128 + column;
+                    ShortVector lowA = (ShortVector) ByteVector.fromMemorySegment(B64, data, ql, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    ShortVector lowB = (ShortVector) ByteVector.fromMemorySegment(B64, data, ql + 32, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    ShortVector high = (ShortVector) ByteVector.fromMemorySegment(B64, data,
+                            block + 128 + half * 32 + column, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    q1 = q1.add(lowA.and((short) 15).or(high.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                            .mul(ShortVector.fromArray(S, x, at)));
+                    q2 = q2.add(lowB.and((short) 15).or(high.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                            .mul(ShortVector.fromArray(S, x, at + 32)));
+                    q3 = q3.add(lowA.lanewise(VectorOperators.LSHR, 4).or(high.and((short) 48))
+                            .mul(ShortVector.fromArray(S, x, at + 64)));
+                    q4 = q4.add(lowB.lanewise(VectorOperators.LSHR, 4)
+                            .or(high.lanewise(VectorOperators.LSHR, 2).and((short) 48))
+                            .mul(ShortVector.fromArray(S, x, at + 96)));
                 }
+                IntVector i1 = q1.reinterpretAsInts();
+                IntVector i2 = q2.reinterpretAsInts();
+                IntVector i3 = q3.reinterpretAsInts();
+                IntVector i4 = q4.reinterpretAsInts();
+                // pairs of short lanes as ints, written out: C2 boxes vectors passed to a helper it does not inline
+                scaled = scaled
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i1.lanewise(VectorOperators.ASHR, 16)).mul((byte) (groupScales >>> shift)))
+                        .add(i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i2.lanewise(VectorOperators.ASHR, 16)).mul((byte) (groupScales >>> (16 + shift))))
+                        .add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i3.lanewise(VectorOperators.ASHR, 16)).mul((byte) (groupScales >>> (32 + shift))))
+                        .add(i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(i4.lanewise(VectorOperators.ASHR, 16)).mul((byte) (groupScales >>> (48 + shift))));
             }
             int total = scaled.reduceLanes(VectorOperators.ADD) - 32 * offset;
             sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 208)) * dx[b] * total;

@@ -112,7 +112,8 @@ class KeyRotationTest {
     }
 
     private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        // generous: once, with a 100,000-case fuzz and other builds on the two cores, 10 s was not enough
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waited too long").isLessThan(deadline);
             Thread.sleep(5);
