@@ -111,6 +111,12 @@ public final class BundleSoak {
         }
         System.out.printf("soak: old revisions collected %d ms after the last update%n",
                 (System.nanoTime() - collecting) / 1_000_000);
+        List<Integer> kept = java.util.stream.IntStream.range(0, old.size()).filter(i -> old.get(i).get() != null)
+                .boxed().toList();
+        if (!kept.isEmpty()) {
+            // which updates' revisions stay says whether it is the first ones (warm-up, JIT) or a steady rate
+            System.out.println("soak: still reachable, by update number: " + kept);
+        }
         if (old.stream().anyMatch(ref -> ref.get() != null) && System.getenv("MERIDIAN_SOAK_INSPECT") != null) {
             // time to look from outside: jcmd PID Thread.dump_to_file, GC.class_histogram
             System.out.println("soak: old revisions still reachable; inspect pid " + ProcessHandle.current().pid());
