@@ -103,7 +103,8 @@ public final class GatewayBench {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest post = HttpRequest.newBuilder(base.resolve("v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"fast/fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        "{\"model\":\"fast/fast\",\"stream\":true,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build();
         for (int round = 0; round < 2; round++) { // the first round warms up
             for (int i = 0; i < requests; i++) {
@@ -194,7 +195,8 @@ public final class GatewayBench {
                 .connectTimeout(Duration.ofSeconds(30)).build();
         HttpRequest post = HttpRequest.newBuilder(base.resolve("v1/chat/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"paced/paced\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        "{\"model\":\"paced/paced\",\"stream\":true,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build();
         AtomicInteger complete = new AtomicInteger();
         List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());

@@ -420,7 +420,8 @@ public final class GatewayServlet extends HttpServlet {
         send(response, error.status, OpenAiShapes.error(error));
     }
 
-    private static void send(HttpServletResponse response, int status, ObjectNode body) throws IOException {
+    /** A whole JSON answer (the operators' page answers the same way). */
+    static void send(HttpServletResponse response, int status, ObjectNode body) throws IOException {
         byte[] bytes = OpenAiShapes.JSON.writeValueAsBytes(body);
         response.setStatus(status);
         response.setContentType("application/json");

@@ -60,11 +60,12 @@ public final class OperatorPage extends HttpServlet {
             case "GET /", "GET " -> page(request, response);
             case "GET /status.json" -> {
                 if (authorized(request, response, tokens)) {
-                    json(response, 200, OperatorStatus.of(routing));
+                    GatewayServlet.send(response, 200, OperatorStatus.of(routing));
                 }
             }
             case "POST /region" -> switchRegion(request, response);
-            default -> json(response, 404, message("no such page: " + request.getMethod() + " " + PATH + path));
+            default -> GatewayServlet.send(response, 404,
+                    message("no such page: " + request.getMethod() + " " + PATH + path));
         }
     }
 
@@ -90,7 +91,7 @@ public final class OperatorPage extends HttpServlet {
     /** {@code {"region": "CN", "confirm": "CN"}} with an operator token. */
     private void switchRegion(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!operators.required()) {
-            json(response, 403, message("switching the region here is off: set operatorTokenHashes in "
+            GatewayServlet.send(response, 403, message("switching the region here is off: set operatorTokenHashes in "
                     + "meridian.gateway"));
             return;
         }
@@ -101,21 +102,21 @@ public final class OperatorPage extends HttpServlet {
         try (InputStream in = request.getInputStream()) {
             body = OpenAiShapes.JSON.readTree(in.readNBytes(4096));
         } catch (IOException e) {
-            json(response, 400, message("the body must be JSON: {\"region\": ..., \"confirm\": ...}"));
+            GatewayServlet.send(response, 400, message("the body must be JSON: {\"region\": ..., \"confirm\": ...}"));
             return;
         }
         String region = body == null ? "" : body.path("region").asText("");
         if (region.isEmpty() || !region.equals(body.path("confirm").asText(""))) {
-            json(response, 400, message("confirm the switch: \"confirm\" must repeat the region"));
+            GatewayServlet.send(response, 400, message("confirm the switch: \"confirm\" must repeat the region"));
             return;
         }
         try {
             String before = routing.activeRegion();
             routing.selectRegion(region);
             LOG.info("Operators' page: region switched from {} to {}", before, region);
-            json(response, 200, OperatorStatus.of(routing));
+            GatewayServlet.send(response, 200, OperatorStatus.of(routing));
         } catch (IllegalArgumentException e) {
-            json(response, 400, message(e.getMessage()));
+            GatewayServlet.send(response, 400, message(e.getMessage()));
         }
     }
 
@@ -124,7 +125,7 @@ public final class OperatorPage extends HttpServlet {
         if (accepted.accepts(request.getHeader("Authorization"))) {
             return true;
         }
-        json(response, 401, message("a valid bearer token is required"));
+        GatewayServlet.send(response, 401, message("a valid bearer token is required"));
         return false;
     }
 
@@ -132,14 +133,5 @@ public final class OperatorPage extends HttpServlet {
         ObjectNode node = OpenAiShapes.JSON.createObjectNode();
         node.putObject("error").put("message", text);
         return node;
-    }
-
-    private static void json(HttpServletResponse response, int status, ObjectNode body) throws IOException {
-        byte[] bytes = OpenAiShapes.JSON.writeValueAsBytes(body);
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
     }
 }

@@ -370,8 +370,8 @@ class GatewayTest {
         Dictionary<String, Object> properties = new Hashtable<>();
         values.forEach(properties::put);
         Dictionary<String, Object> current = configuration.getProperties();
-        if (current != null && values.entrySet().stream().filter(e -> !e.getKey().startsWith(".")).allMatch(e -> java.util.Objects.deepEquals(
-                current.get(e.getKey()), e.getValue()))) {
+        if (current != null && values.entrySet().stream().filter(e -> !e.getKey().startsWith("."))
+                .allMatch(e -> java.util.Objects.deepEquals(current.get(e.getKey()), e.getValue()))) {
             return; // unchanged (a key is moved out by the provider's vault): no reactivation between tests
         }
         configuration.update(properties);

@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,14 +15,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,19 +52,7 @@ class GatewayHostTest {
 
     @BeforeAll
     static void startHeadlessHost() throws Exception {
-        Path runtime = Path.of(System.getProperty("meridian.root", "../..")).resolve("runtime").toAbsolutePath();
-        for (String folder : List.of("bin", "conf", "models")) {
-            Files.createDirectories(home.resolve(folder));
-            try (Stream<Path> files = Files.list(runtime.resolve(folder))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, home.resolve(folder).resolve(file.getFileName()),
-                            StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        Files.createDirectories(home.resolve("target"));
-        Files.createDirectories(home.resolve("deploy"));
-        Files.copy(runtime.resolve("target/meridian.jar"), home.resolve("target/meridian.jar"));
+        ShippedRuntime.copyTo(home);
         openai = new FakeCloudServer(OpenAiWire.answer("Hello", " from", " abroad"));
         Files.writeString(home.resolve("conf/meridian.provider.openai-openai.config"), """
                 meridian.provider.id="openai"
@@ -76,10 +61,7 @@ class GatewayHostTest {
                 baseUrl="%s"
                 apiKeyEnv="OPENAI_API_KEY"
                 """.formatted(openai.baseUrl()));
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = ShippedRuntime.freePort();
         Files.writeString(home.resolve("conf/meridian.gateway.config"), """
                 port=I"%d"
                 operatorTokenHashes=["%s"]

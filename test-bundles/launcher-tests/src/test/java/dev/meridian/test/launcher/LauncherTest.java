@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,23 +30,9 @@ class LauncherTest {
 
     @BeforeAll
     static void copyRuntime() throws IOException {
-        Path runtime = Path.of(System.getProperty("meridian.root", "../..")).resolve("runtime").toAbsolutePath();
-        for (String folder : List.of("bin", "conf", "models")) {
-            try (Stream<Path> files = Files.list(runtime.resolve(folder))) {
-                Files.createDirectories(home.resolve(folder));
-                for (Path file : files.toList()) {
-                    Files.copy(file, home.resolve(folder).resolve(file.getFileName()),
-                            StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-        Files.createDirectories(home.resolve("target"));
-        Files.createDirectories(home.resolve("deploy"));
-        Files.copy(runtime.resolve("target/meridian.jar"), home.resolve("target/meridian.jar"));
+        ShippedRuntime.copyTo(home);
         // each one-command host also starts the gateway: on a free port, not on a host the developer runs
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            gatewayPort = free.getLocalPort();
-        }
+        gatewayPort = ShippedRuntime.freePort();
         Files.writeString(home.resolve("conf/meridian.gateway.config"), "port=I\"" + gatewayPort + "\"\n");
     }
 
