@@ -206,7 +206,11 @@ public final class LocalProvider implements ModelProvider {
     void deactivate() {
         int closed = inFlight.drain(Duration.ofMillis(config.drainMs()));
         closing = true;
-        worker.shutdownNow();
+        // stop without interrupting: the load ends at its next page (closing), a generation at its next token (its
+        // stream is closed). An interrupt that lands inside FileChannel.map makes the JDK throw
+        // ClosedByInterruptException after the mapping is made, and that mapping is never unmapped
+        worker.shutdown();
+        worker.getQueue().clear(); // queued answers' streams are already closed: nothing to run
         boolean stopped = false;
         try {
             stopped = worker.awaitTermination(10, TimeUnit.SECONDS);

@@ -15,6 +15,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 import dev.meridian.api.ChatRequest;
@@ -86,11 +87,15 @@ public final class BundleSoak {
                 }
             }));
         }
-        List<WeakReference<Class<?>>> old = new ArrayList<>();
+        // each revision's class loader, weakly: collected exactly when none of its classes is reachable any more.
+        // Not the provider's class from getService().getClass(): C2 folds that call, in this long-running loop, to
+        // the class it saw first, and the compiled loop then holds that one revision for as long as it runs
+        List<WeakReference<ClassLoader>> old = new ArrayList<>();
         try {
             for (int cycle = 0; cycle < cycles; cycle++) {
                 for (int b = 0; b < bundles.size(); b++) {
-                    old.add(new WeakReference<>(providerClass(context, ids.get(b))));
+                    awaitProvider(context, ids.get(b));
+                    old.add(new WeakReference<>(bundles.get(b).adapt(BundleWiring.class).getClassLoader()));
                     bundles.get(b).update();
                     awaitProvider(context, ids.get(b));
                 }
@@ -130,15 +135,6 @@ public final class BundleSoak {
         return new Report(cycles, completed.get(), List.copyOf(failures), threadsBefore, after.size(), newThreads,
                 heapBefore, heapAfterGc(), old.size(), (int) old.stream().filter(ref -> ref.get() != null).count(),
                 (System.nanoTime() - start) / 1_000_000);
-    }
-
-    private static Class<?> providerClass(BundleContext context, String id) throws Exception {
-        ServiceReference<ModelProvider> reference = awaitProvider(context, id);
-        try {
-            return context.getService(reference).getClass();
-        } finally {
-            context.ungetService(reference);
-        }
     }
 
     private static ServiceReference<ModelProvider> awaitProvider(BundleContext context, String id) throws Exception {
