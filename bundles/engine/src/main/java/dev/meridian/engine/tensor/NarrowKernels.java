@@ -168,16 +168,9 @@ final class NarrowKernels {
         float minSum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q5KMatrix.BLOCK_BYTES;
-            int p = data.get(INT, block + 4);
-            int q = data.get(INT, block + 8);
-            int r = data.get(INT, block + 12);
-            long scales = (p & 0x3F3F3F3FL) | ((long) ((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) << 32);
-            long mins = (q & 0x3F3F3F3FL) | ((long) (((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) << 32);
-            int minTotal = 0;
-            for (int j = 0; j < 8; j++) {
-                minTotal += (int) ((mins >>> (8 * j)) & 0xFF) * sums32[b * 8 + j];
-            }
-            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * minTotal;
+            long scales = KScales.scales(data, block + 4);
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b]
+                    * KScales.weightedMins(KScales.mins(data, block + 4), sums32, b * 8);
             ShortVector bits0 = unsigned(data, block + 16);
             ShortVector bits1 = unsigned(data, block + 24);
             ShortVector bits2 = unsigned(data, block + 32);
@@ -217,10 +210,10 @@ final class NarrowKernels {
                 scaled = scaled
                         .add(lowPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .add(lowPairs.lanewise(VectorOperators.ASHR, 16))
-                                .mul((int) ((scales >>> (16 * chunk)) & 0xFF)))
+                                .mul(KScales.of(scales, 2 * chunk)))
                         .add(highPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                                 .add(highPairs.lanewise(VectorOperators.ASHR, 16))
-                                .mul((int) ((scales >>> (16 * chunk + 8)) & 0xFF)));
+                                .mul(KScales.of(scales, 2 * chunk + 1)));
                 bits0 = bits0.lanewise(VectorOperators.LSHR, 2);
                 bits1 = bits1.lanewise(VectorOperators.LSHR, 2);
                 bits2 = bits2.lanewise(VectorOperators.LSHR, 2);
@@ -245,22 +238,15 @@ final class NarrowKernels {
         float minSum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q4KMatrix.BLOCK_BYTES;
-            int p = data.get(INT, block + 4);
-            int q = data.get(INT, block + 8);
-            int r = data.get(INT, block + 12);
-            long scales = (p & 0x3F3F3F3FL) | ((long) ((r & 0x0F0F0F0F) | ((p >>> 2) & 0x30303030)) << 32);
-            long mins = (q & 0x3F3F3F3FL) | ((long) (((r >>> 4) & 0x0F0F0F0F) | ((q >>> 2) & 0x30303030)) << 32);
-            int minTotal = 0;
-            for (int j = 0; j < 8; j++) {
-                minTotal += (int) ((mins >>> (8 * j)) & 0xFF) * sums32[b * 8 + j];
-            }
-            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b] * minTotal;
+            long scales = KScales.scales(data, block + 4);
+            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * dx[b]
+                    * KScales.weightedMins(KScales.mins(data, block + 4), sums32, b * 8);
             long qs = block + 16;
             IntVector scaled = IntVector.zero(I);
             for (int chunk = 0; chunk < 4; chunk++) {
                 int at = b * 256 + chunk * 64;
-                int lowScale = (int) ((scales >>> (16 * chunk)) & 0xFF);
-                int highScale = (int) ((scales >>> (16 * chunk + 8)) & 0xFF);
+                int lowScale = KScales.of(scales, 2 * chunk);
+                int highScale = KScales.of(scales, 2 * chunk + 1);
                 // a sub-block's 32 products, four to a short lane (each at most 15 * 127: the sum fits), then one
                 // widening per sub-block
                 ShortVector low = ShortVector.zero(S);
