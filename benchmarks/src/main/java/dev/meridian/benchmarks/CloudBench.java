@@ -51,7 +51,7 @@ public final class CloudBench {
                 "totalTimeoutMs", 120_000L));
         URI endpoint = URI.create(server.baseUrl() + OpenAiWire.PATH);
         return new CloudBackend("bench", "global", "bench (global)", "gpt-4o-mini", key, "no key", settings,
-                timeouts -> new ChatCompletionsDialect(endpoint, key, Map.of(), "gpt-4o-mini", "max_tokens", timeouts),
+                timeouts -> new ChatCompletionsDialect(endpoint, key, Map.of(), "gpt-4o-mini", "max_tokens", timeouts, dev.meridian.cloud.VendorCodes.OPENAI),
                 HttpClient.Version.HTTP_1_1);
     }
 
@@ -75,7 +75,7 @@ public final class CloudBench {
             URI endpoint = URI.create(server.baseUrl() + OpenAiWire.PATH);
             CloudBackend backend = new CloudBackend("bench", "global", "bench (global)", "m", key, "no key", settings,
                     timeouts -> new SequencedDialect(new ChatCompletionsDialect(endpoint, key, Map.of(), "m",
-                            "max_tokens", timeouts), sequence),
+                            "max_tokens", timeouts, dev.meridian.cloud.VendorCodes.OPENAI), sequence),
                     HttpClient.Version.HTTP_1_1);
             long[] added = new long[requests];
             long[] total = new long[requests];

@@ -32,20 +32,23 @@ public final class ChatCompletionsDialect implements WireDialect {
     private final String defaultModel;
     private final String maxTokensField;
     private final Timeouts timeouts;
+    private final VendorCodes codes;
 
     /**
      * @param endpoint       the full chat completions URL
      * @param headers        extra headers (e.g. {@code OpenAI-Project})
      * @param maxTokensField {@code max_tokens} or {@code max_completion_tokens}
+     * @param codes          the vendor's error codes ({@link VendorCodes#OPENAI} for OpenAI itself)
      */
     public ChatCompletionsDialect(URI endpoint, Secret key, Map<String, String> headers, String defaultModel,
-            String maxTokensField, Timeouts timeouts) {
+            String maxTokensField, Timeouts timeouts, VendorCodes codes) {
         this.endpoint = endpoint;
         this.key = key;
         this.headers = Map.copyOf(headers);
         this.defaultModel = defaultModel;
         this.maxTokensField = maxTokensField;
         this.timeouts = timeouts;
+        this.codes = codes;
     }
 
     @Override
@@ -100,20 +103,20 @@ public final class ChatCompletionsDialect implements WireDialect {
         String code = Json.text(error, "code");
         String type = Json.text(error, "type");
         String message = Json.text(error, "message");
-        ErrorKind kind = ErrorCodes.kindOf(code, type, status);
+        ErrorKind kind = codes.kindOf(code, type, status);
         return WireErrors.failure(status, kind, "HTTP " + status + (code == null ? "" : " " + code) + ": "
                 + (message != null ? message : WireErrors.excerpt(body)), responseHeaders);
     }
 
-    static ModelException streamError(JsonNode error) {
+    private ModelException streamError(JsonNode error) {
         String code = Json.text(error, "code");
         String type = Json.text(error, "type");
         String message = Json.text(error, "message");
-        return new ModelException(ErrorCodes.kindOf(code, type, 200), code,
+        return new ModelException(codes.kindOf(code, type, 200), code,
                 "error inside the stream" + (code == null ? "" : " " + code) + ": " + message, null, null, null);
     }
 
-    private static final class Decoder implements StreamDecoder {
+    private final class Decoder implements StreamDecoder {
         private FinishReason finish;
         private Usage usage = Usage.NONE;
         private String model;
@@ -144,7 +147,7 @@ public final class ChatCompletionsDialect implements WireDialect {
             }
             JsonNode choices = chunk.get("choices");
             if (choices != null && !choices.isArray()) {
-                throw new ModelException(ErrorKind.UNAVAILABLE, SseReader.BAD_RESPONSE,
+                throw new ModelException(ErrorKind.UNAVAILABLE, WireErrors.BAD_RESPONSE,
                         "a stream chunk's choices is not an array", null, null, null);
             }
             if (choices != null && !choices.isEmpty()) {

@@ -15,6 +15,9 @@ import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 import dev.meridian.api.provider.InFlightStreams;
 import dev.meridian.api.provider.ProviderStream;
+import dev.meridian.cloud.internal.CloudStreamer;
+import dev.meridian.cloud.internal.ProviderHealth;
+import dev.meridian.cloud.internal.ReleasingTask;
 
 /**
  * One configured cloud endpoint behind a provider component: its credential, its dialect, the streams in flight

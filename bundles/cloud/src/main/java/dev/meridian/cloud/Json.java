@@ -45,12 +45,12 @@ public final class Json {
         try {
             JsonNode node = MAPPER.readTree(text);
             if (node == null || !node.isObject()) {
-                throw new ModelException(ErrorKind.UNAVAILABLE, SseReader.BAD_RESPONSE,
+                throw new ModelException(ErrorKind.UNAVAILABLE, WireErrors.BAD_RESPONSE,
                         what + " is not a JSON object", null, null, null);
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new ModelException(ErrorKind.UNAVAILABLE, SseReader.BAD_RESPONSE,
+            throw new ModelException(ErrorKind.UNAVAILABLE, WireErrors.BAD_RESPONSE,
                     what + " is not valid JSON: " + e.getOriginalMessage(), null, null, null);
         }
     }

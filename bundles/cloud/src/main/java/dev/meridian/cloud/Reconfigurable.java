@@ -11,6 +11,7 @@ import java.util.function.Function;
  */
 public final class Reconfigurable {
     private final ApiKeys keys;
+    private final Function<Map<String, Object>, CloudBackend> build;
     private volatile CloudBackend backend;
     private Map<String, Object> applied; // guarded by this: the properties the backend was built from
 
@@ -18,13 +19,13 @@ public final class Reconfigurable {
     public Reconfigurable(ApiKeys keys, Map<String, Object> properties,
             Function<Map<String, Object>, CloudBackend> build) {
         this.keys = keys;
+        this.build = build;
         this.applied = properties;
         this.backend = build.apply(properties);
     }
 
-    /** For the provider's {@code @Modified}: {@code build} makes a backend of the new configuration. */
-    public synchronized void modified(Map<String, Object> properties,
-            Function<Map<String, Object>, CloudBackend> build) {
+    /** For the provider's {@code @Modified}: a backend of the new configuration takes the next request. */
+    public synchronized void modified(Map<String, Object> properties) {
         if (keys.sameSettings(applied, properties)) {
             return;
         }
@@ -36,5 +37,10 @@ public final class Reconfigurable {
 
     public CloudBackend backend() {
         return backend;
+    }
+
+    /** For the provider's {@code @Deactivate}: drains what is in flight for the drain time, then closes. */
+    public void close() {
+        backend.close();
     }
 }

@@ -12,6 +12,9 @@ import dev.meridian.api.ModelException;
 
 /** The parts of mapping wire errors that do not depend on the provider: HTTP status, retry hints. */
 public final class WireErrors {
+    /** {@link ModelException#reason()} of a response that breaks the wire format. */
+    public static final String BAD_RESPONSE = "bad-response";
+
     private WireErrors() {
     }
 

@@ -61,15 +61,25 @@ class RetryPolicyTest {
     }
 
     @Test
-    void mapsWireCodesOfBothServices() {
-        assertEquals(ErrorKind.QUOTA_EXHAUSTED, ErrorCodes.kindOf("insufficient_quota", "insufficient_quota", 429));
-        assertEquals(ErrorKind.RATE_LIMITED, ErrorCodes.kindOf("rate_limit_exceeded", "requests", 429));
-        assertEquals(ErrorKind.AUTHENTICATION, ErrorCodes.kindOf("InvalidApiKey", null, 401));
-        assertEquals(ErrorKind.RATE_LIMITED, ErrorCodes.kindOf("Throttling.AllocationQuota", null, 429));
-        assertEquals(ErrorKind.QUOTA_EXHAUSTED, ErrorCodes.kindOf("Arrearage", null, 400));
-        assertEquals(ErrorKind.CONTENT_FILTERED, ErrorCodes.kindOf("DataInspectionFailed", null, 400));
-        assertEquals(ErrorKind.INVALID_REQUEST, ErrorCodes.kindOf("InvalidParameter.MaxTokens", null, 400));
-        assertEquals(ErrorKind.UNAVAILABLE, ErrorCodes.kindOf(null, null, 502));
+    void mapsOpenAiCodesThenTypesThenTheStatus() {
+        VendorCodes codes = VendorCodes.OPENAI;
+        assertEquals(ErrorKind.QUOTA_EXHAUSTED, codes.kindOf("insufficient_quota", "insufficient_quota", 429));
+        assertEquals(ErrorKind.RATE_LIMITED, codes.kindOf("rate_limit_exceeded", "requests", 429));
+        assertEquals(ErrorKind.AUTHENTICATION, codes.kindOf("invalid_api_key", "invalid_request_error", 401));
+        assertEquals(ErrorKind.AUTHENTICATION, codes.kindOf(null, "authentication_error", 200));
+        assertEquals(ErrorKind.UNAVAILABLE, codes.kindOf(null, null, 502));
+        assertEquals(ErrorKind.UNAVAILABLE, codes.kindOf("something_new", null, 200));
+        assertEquals(ErrorKind.RATE_LIMITED, codes.kindOf("something_new", null, 429));
+    }
+
+    @Test
+    void aDialectAddsItsVendorsCodesWithoutChangingOthers() {
+        VendorCodes vendor = VendorCodes.OPENAI.with(ErrorKind.QUOTA_EXHAUSTED, "Arrearage")
+                .withPrefix(ErrorKind.INVALID_REQUEST, "InvalidParameter");
+        assertEquals(ErrorKind.QUOTA_EXHAUSTED, vendor.kindOf("Arrearage", null, 400));
+        assertEquals(ErrorKind.INVALID_REQUEST, vendor.kindOf("InvalidParameter.MaxTokens", null, 400));
+        assertEquals(ErrorKind.INVALID_REQUEST, VendorCodes.OPENAI.kindOf("Arrearage", null, 400), "OPENAI unchanged");
+        assertEquals(ErrorKind.UNAVAILABLE, VendorCodes.NONE.kindOf("insufficient_quota", null, 503));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.meridian.provider.dashscope;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.List;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
@@ -11,7 +12,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
@@ -25,9 +25,10 @@ import dev.meridian.api.ProviderProperties;
 import dev.meridian.api.StreamHandle;
 import dev.meridian.api.StreamListener;
 import dev.meridian.cloud.ApiKeys;
-import dev.meridian.cloud.ChatCompletionsDialect;
 import dev.meridian.cloud.CloudBackend;
+import dev.meridian.cloud.CloudConfig;
 import dev.meridian.cloud.CloudSettings;
+import dev.meridian.cloud.OpenAiCompatible;
 import dev.meridian.cloud.Reconfigurable;
 import dev.meridian.cloud.Secret;
 
@@ -46,90 +47,73 @@ public final class DashScopeProvider implements ModelProvider {
     private static final Logger LOG = LoggerFactory.getLogger(DashScopeProvider.class);
 
     @ObjectClassDefinition(name = "Meridian DashScope provider",
-            description = "Qwen models on Alibaba Cloud DashScope (Model Studio)")
-    @interface Config {
-        @AttributeDefinition(name = "Provider id")
-        String meridian_provider_id() default "dashscope-cn";
-
-        @AttributeDefinition(name = "Residency scope", description = "Must match the deployment region: cn-beijing "
-                + "=> cn-mainland, ap-southeast-1 => intl, us-east-1 => us")
-        String meridian_provider_scope() default "cn-mainland";
-
-        @AttributeDefinition(name = "Models", description = "Models served; the first is the default")
-        String[] meridian_provider_models() default { "qwen-plus" };
-
-        @AttributeDefinition(name = "Deployment region", options = {
+            description = "Qwen models on Alibaba Cloud DashScope (Model Studio); the scope must match the deployment "
+                    + "region: cn-beijing => cn-mainland, ap-southeast-1 => intl, us-east-1 => us")
+    interface Config extends CloudConfig {
+        @AttributeDefinition(name = "Deployment region", defaultValue = "cn-beijing", options = {
                 @Option(value = "cn-beijing", label = "Mainland China (Beijing)"),
                 @Option(value = "ap-southeast-1", label = "International (Singapore)"),
                 @Option(value = "us-east-1", label = "United States (Virginia)") })
-        String deploymentRegion() default "cn-beijing";
+        String deploymentRegion();
 
-        @AttributeDefinition(name = "Base URL", required = false,
-                description = "Overrides the region's endpoint (a proxy, or a test server)")
-        String baseUrl() default "";
-
-        @AttributeDefinition(name = "API mode", options = { @Option(value = "native", label = "Native API"),
+        @AttributeDefinition(name = "API mode", defaultValue = "native", options = {
+                @Option(value = "native", label = "Native API"),
                 @Option(value = "compatible", label = "OpenAI-compatible mode") })
-        String mode() default "native";
-
-        @AttributeDefinition(name = "API key", type = AttributeType.PASSWORD, required = false)
-        String _apiKey() default "";
-
-        @AttributeDefinition(name = "API key variable")
-        String apiKeyEnv() default "DASHSCOPE_API_KEY";
+        String mode();
     }
 
-    private final ApiKeys keys;
     private final Reconfigurable current;
 
     @Activate
-    public DashScopeProvider(Config config, Map<String, Object> properties, @Reference ApiKeys keys) {
-        this.keys = keys;
-        this.current = new Reconfigurable(keys, properties, changed -> backend(config, changed));
+    public DashScopeProvider(Map<String, Object> properties, @Reference ApiKeys keys) {
+        this.current = new Reconfigurable(keys, properties, changed -> backend(changed, keys));
     }
 
     /** A rotated key, a new timeout or endpoint applies to the next request; the provider never leaves. */
     @Modified
-    void modified(Config config, Map<String, Object> properties) {
-        current.modified(properties, changed -> backend(config, changed));
+    void modified(Map<String, Object> properties) {
+        current.modified(properties);
     }
 
-    private CloudBackend backend(Config config, Map<String, Object> properties) {
-        String id = config.meridian_provider_id();
-        String scope = config.meridian_provider_scope();
-        String label = id + " (" + config.deploymentRegion() + ")";
-        CloudBackend built;
+    private static CloudBackend backend(Map<String, Object> properties, ApiKeys keys) {
+        String id = CloudSettings.text(properties, ProviderProperties.ID, "dashscope-cn");
+        String scope = CloudSettings.text(properties, ProviderProperties.SCOPE, "cn-mainland");
+        String regionName = CloudSettings.text(properties, "deploymentRegion", "cn-beijing");
+        String label = id + " (" + regionName + ")";
         try {
-            DeploymentRegion region = DeploymentRegion.of(config.deploymentRegion());
+            DeploymentRegion region = DeploymentRegion.of(regionName);
             if (!region.scope.equals(scope)) {
                 throw new IllegalArgumentException("scope " + scope + " contradicts deployment region " + region.id
                         + ", whose requests are processed in scope " + region.scope);
             }
-            URI host = CloudSettings.baseUrl("baseUrl", config.baseUrl().isBlank() ? region.host : config.baseUrl());
-            CloudSettings settings = CloudSettings.read(properties);
-            String[] models = config.meridian_provider_models();
-            String model = models.length > 0 ? models[0] : "qwen-plus";
-            Secret key = keys.resolve(properties, config.apiKeyEnv());
-            String mode = config.mode().strip();
-            if (!mode.equals("native") && !mode.equals("compatible")) {
+            URI host = CloudSettings.baseUrl("baseUrl", CloudSettings.text(properties, "baseUrl", region.host));
+            String mode = CloudSettings.text(properties, "mode", "native");
+            if (mode.equals("compatible")) {
+                return OpenAiCompatible.at(host.toString()).path("/compatible-mode/v1/chat/completions")
+                        .keyVariable("DASHSCOPE_API_KEY").codes(DashScopeCodes.CODES).region(region.id).backend(properties, keys);
+            }
+            if (!mode.equals("native")) {
                 throw new IllegalArgumentException("mode must be native or compatible, was '" + mode + "'");
             }
-            built = new CloudBackend(id, scope, label, model, key,
-                    "no API key for " + region.id + ": configure .apiKey or set " + config.apiKeyEnv(), settings,
-                    timeouts -> mode.equals("native") ? new NativeDialect(host, key, model, timeouts)
-                            : new ChatCompletionsDialect(URI.create(host + "/compatible-mode/v1/chat/completions"),
-                                    key, Map.of(), model, "max_tokens", timeouts),
+            CloudSettings settings = CloudSettings.read(properties);
+            List<String> models = CloudSettings.texts(properties, ProviderProperties.MODELS);
+            String model = models.isEmpty() ? "qwen-plus" : models.get(0);
+            String variable = CloudSettings.text(properties, "apiKeyEnv", "DASHSCOPE_API_KEY");
+            Secret key = keys.resolve(properties, variable);
+            CloudBackend built = new CloudBackend(id, scope, label, model, key,
+                    "no API key for " + region.id + ": configure .apiKey or set " + variable, settings,
+                    timeouts -> new NativeDialect(host, key, model, timeouts),
                     "https".equals(host.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1);
-            LOG.info("DashScope provider {} active: {} ({} API), key from {}", id, host, mode, built.keySource());
+            LOG.info("DashScope provider {} active: {} (native API), key from {}", id, host, built.keySource());
+            return built;
         } catch (IllegalArgumentException e) {
-            built = CloudBackend.misconfigured(id, scope, label, e.getMessage());
+            return CloudBackend.misconfigured(id, scope, label, e.getMessage());
         }
-        return built;
     }
 
     @Deactivate
     void deactivate() {
-        current.backend().close();
+        current.close();
         LOG.info("DashScope provider {} stopped", current.backend().label());
     }
 

@@ -17,11 +17,9 @@ import dev.meridian.api.ModelException;
 import dev.meridian.api.Usage;
 import dev.meridian.api.provider.ProviderStream;
 import dev.meridian.cloud.ChatCompletionsDialect;
-import dev.meridian.cloud.ErrorCodes;
 import dev.meridian.cloud.Json;
 import dev.meridian.cloud.Secret;
 import dev.meridian.cloud.SseEvent;
-import dev.meridian.cloud.SseReader;
 import dev.meridian.cloud.StreamDecoder;
 import dev.meridian.cloud.Timeouts;
 import dev.meridian.cloud.WireDialect;
@@ -107,7 +105,7 @@ final class NativeDialect implements WireDialect {
         JsonNode root = Json.parseOrNull(body);
         String code = Json.text(root, "code");
         String message = Json.text(root, "message");
-        ErrorKind kind = ErrorCodes.kindOf(code, null, status);
+        ErrorKind kind = DashScopeCodes.CODES.kindOf(code, null, status);
         return WireErrors.failure(status, kind, "HTTP " + status + (code == null ? "" : " " + code) + ": "
                 + (message != null ? message : WireErrors.excerpt(body)) + requestId(root), headers);
     }
@@ -129,7 +127,7 @@ final class NativeDialect implements WireDialect {
             JsonNode data = Json.parseObject(event.data(), "a DashScope event");
             String code = Json.text(data, "code");
             if ("error".equals(event.event()) || (code != null && !code.isEmpty() && !data.has("output"))) {
-                throw new ModelException(ErrorCodes.kindOf(code, null, 200), code, "error inside the stream "
+                throw new ModelException(DashScopeCodes.CODES.kindOf(code, null, 200), code, "error inside the stream "
                         + code + ": " + Json.text(data, "message") + requestId(data), null, null, null);
             }
             JsonNode usageNode = data.get("usage");
@@ -139,7 +137,7 @@ final class NativeDialect implements WireDialect {
             }
             JsonNode choices = data.path("output").path("choices");
             if (!choices.isArray() || choices.isEmpty()) {
-                throw new ModelException(ErrorKind.UNAVAILABLE, SseReader.BAD_RESPONSE,
+                throw new ModelException(ErrorKind.UNAVAILABLE, WireErrors.BAD_RESPONSE,
                         "a DashScope event without output.choices", null, null, null);
             }
             JsonNode choice = choices.get(0);

@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,8 @@ import java.util.List;
 
 import dev.meridian.api.ErrorKind;
 import dev.meridian.api.ModelException;
+import dev.meridian.cloud.SseEvent;
+import dev.meridian.cloud.WireErrors;
 
 /**
  * Reads server-sent events from a byte stream, with bounds: a line longer than {@code maxLineBytes}, an event
@@ -19,9 +21,6 @@ import dev.meridian.api.ModelException;
  * growing memory or producing garbled text. Lines end in LF, CRLF or CR. Not thread-safe.
  */
 public final class SseReader {
-    /** {@link ModelException#reason()} of a response that breaks the wire format. */
-    public static final String BAD_RESPONSE = "bad-response";
-
     private final InputStream in;
     private final int maxLineBytes;
     private final int maxEventBytes;
@@ -129,6 +128,6 @@ public final class SseReader {
     }
 
     private static ModelException bad(String what) {
-        return new ModelException(ErrorKind.UNAVAILABLE, BAD_RESPONSE, "the server sent " + what, null, null, null);
+        return new ModelException(ErrorKind.UNAVAILABLE, WireErrors.BAD_RESPONSE, "the server sent " + what, null, null, null);
     }
 }

@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.meridian.api.ModelException;
+import dev.meridian.cloud.SseEvent;
 
 class SseReaderTest {
     private static SseReader reader(String text) {
@@ -49,7 +50,7 @@ class SseReaderTest {
     void refusesLongLinesLargeEventsAndInvalidUtf8() {
         ModelException line = assertThrows(ModelException.class, () -> reader("data: " + "x".repeat(100)).next());
         assertTrue(line.getMessage().contains("a line longer than 64 bytes"));
-        assertEquals(SseReader.BAD_RESPONSE, line.reason());
+        assertEquals(dev.meridian.cloud.WireErrors.BAD_RESPONSE, line.reason());
         String big = ("data: " + "y".repeat(50) + "\n").repeat(10);
         assertTrue(assertThrows(ModelException.class, () -> reader(big).next()).getMessage()
                 .contains("an event larger than 256 bytes"));

@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * a cycle (class loader, thread, backend, HTTP client, and the client's shutdown exception, whose stack names the
  * old bundle's classes) that the JDK's cleaner held from outside: the old revision was never collected.
  */
-final class ReleasingTask implements Runnable {
+public final class ReleasingTask implements Runnable {
     private final AtomicReference<Runnable> work;
 
-    ReleasingTask(Runnable work) {
+    public ReleasingTask(Runnable work) {
         this.work = new AtomicReference<>(work);
     }
 

@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +30,13 @@ import dev.meridian.api.ErrorKind;
 import dev.meridian.api.FinishReason;
 import dev.meridian.api.ModelException;
 import dev.meridian.api.provider.ProviderStream;
+import dev.meridian.cloud.Timeouts;
+import dev.meridian.cloud.RetryPolicy;
+import dev.meridian.cloud.WireDialect;
+import dev.meridian.cloud.StreamDecoder;
+import dev.meridian.cloud.SseEvent;
+import dev.meridian.cloud.WireFailure;
+import dev.meridian.cloud.Secret;
 
 /**
  * Runs streamed chat exchanges against one cloud endpoint: sends the dialect's request, retries what may be

@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import java.time.Duration;
 

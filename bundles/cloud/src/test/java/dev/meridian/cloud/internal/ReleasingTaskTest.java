@@ -1,4 +1,4 @@
-package dev.meridian.cloud;
+package dev.meridian.cloud.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
