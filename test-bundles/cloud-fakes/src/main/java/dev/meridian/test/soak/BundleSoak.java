@@ -59,6 +59,13 @@ public final class BundleSoak {
      */
     public static Report run(BundleContext context, ModelProvider routed, List<Bundle> bundles, List<String> ids,
             Supplier<ChatRequest> requests, int streams, int cycles) throws Exception {
+        return run(context, routed, bundles, ids, requests, streams, cycles, java.time.Duration.ofSeconds(60));
+    }
+
+    /** As above, waiting at most {@code collectFor} for the old revisions to be collected. */
+    public static Report run(BundleContext context, ModelProvider routed, List<Bundle> bundles, List<String> ids,
+            Supplier<ChatRequest> requests, int streams, int cycles, java.time.Duration collectFor)
+            throws Exception {
         // one warm-up cycle first: the framework's resolver threads and the router's swap timer start once, on the
         // first update; what is measured is what each further cycle leaves
         for (int b = 0; b < bundles.size(); b++) {
@@ -109,7 +116,7 @@ public final class BundleSoak {
         refresh(context);
         // some holds end on their own clock: a request's swap wait (seconds), an idle HTTP connection's keep-alive
         long collecting = System.nanoTime();
-        long deadline = collecting + TimeUnit.SECONDS.toNanos(60);
+        long deadline = collecting + collectFor.toNanos();
         while (old.stream().anyMatch(ref -> ref.get() != null) && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(100);
