@@ -144,7 +144,7 @@ final class ContractChecks {
     }
 
     private void cancelsBeforeTheFirstToken() throws Exception {
-        server.answerByDefault(OpenAiWire.slowFirstToken(2500, "late"));
+        server.answerByDefault(OpenAiWire.slowFirstToken(4000, "late"));
         try (Subject.Instance instance = subject.configure("cancel-early", Map.of())) {
             Recorder recorder = new Recorder();
             StreamHandle handle = instance.provider().stream(ChatRequest.of("Tell a long story")

@@ -32,9 +32,12 @@ import dev.meridian.api.ProviderProperties;
  * configured as an integrator would, once per check, with a fresh provider id each time.
  */
 final class Subject {
-    /** Short limits, so that every failure case ends in about a second; set only where the provider has them. */
+    /**
+     * Short limits, so that every failure case ends in a few seconds, with room for a cold JVM on a busy machine;
+     * set only where the provider has them.
+     */
     private static final Map<String, Object> FAST = Map.ofEntries(Map.entry("connectTimeoutMs", 1000L),
-            Map.entry("firstTokenTimeoutMs", 800L), Map.entry("idleTimeoutMs", 500L),
+            Map.entry("firstTokenTimeoutMs", 2000L), Map.entry("idleTimeoutMs", 1000L),
             Map.entry("totalTimeoutMs", 3000L), Map.entry("maxAttempts", 3), Map.entry("retryBaseMs", 20L),
             Map.entry("retryMaxMs", 100L), Map.entry("maxServerWaitMs", 1000L),
             Map.entry("unreachableCoolDownMs", 300L), Map.entry("drainMs", 3000L));

@@ -112,16 +112,16 @@ final class WireChecks {
 
     private void quota() throws Exception {
         Result result = run("quota", OpenAiWire.quotaExhausted());
-        result.expect(ErrorKind.QUOTA_EXHAUSTED, "quota is QUOTA_EXHAUSTED");
         result.requests(1, "quota is not retried");
+        result.expect(ErrorKind.QUOTA_EXHAUSTED, "quota is QUOTA_EXHAUSTED");
         require(result.availability.state() == Availability.State.QUOTA_EXHAUSTED, "availability after quota",
                 "reported " + result.availability.state());
     }
 
     private void auth() throws Exception {
         Result result = run("auth", OpenAiWire.invalidKey());
-        result.expect(ErrorKind.AUTHENTICATION, "a rejected key is AUTHENTICATION");
         result.requests(1, "a rejected key is not retried");
+        result.expect(ErrorKind.AUTHENTICATION, "a rejected key is AUTHENTICATION");
         require(!result.availability.isAvailable() && !result.availability.reason().isBlank(),
                 "availability after a rejected key", "reported " + result.availability);
     }
@@ -147,10 +147,10 @@ final class WireChecks {
     }
 
     private void stall() throws Exception {
-        Result result = run("stall", OpenAiWire.stall(2500, "a", "b"));
+        Result result = run("stall", OpenAiWire.stall(4000, "a", "b"));
         result.expect(ErrorKind.TIMEOUT, "a stall times out at the idle timeout");
-        require(result.took.compareTo(Duration.ofMillis(2000)) < 0, "a stall times out at the idle timeout",
-                "took " + result.took.toMillis() + " ms with idleTimeoutMs 500");
+        require(result.took.compareTo(Duration.ofMillis(3500)) < 0, "a stall times out at the idle timeout",
+                "took " + result.took.toMillis() + " ms with idleTimeoutMs 1000");
     }
 
     private void drop() throws Exception {
@@ -160,7 +160,7 @@ final class WireChecks {
     }
 
     private void firstToken() throws Exception {
-        Result result = run("slow", OpenAiWire.slowFirstToken(2500, "late"));
+        Result result = run("slow", OpenAiWire.slowFirstToken(4000, "late"));
         result.expect(ErrorKind.TIMEOUT, "the first-token timeout holds");
     }
 

@@ -13,7 +13,7 @@ final class ShippedRuntime {
     private ShippedRuntime() {
     }
 
-    /** Copies bin/, conf/, models/ and target/meridian.jar into {@code home}, with an empty deploy/. */
+    /** Copies bin/, conf/, models/ and the exported jars (host and conformance kit) into {@code home}, with an empty deploy/. */
     static void copyTo(Path home) throws IOException {
         Path runtime = Path.of(System.getProperty("meridian.root", "../..")).resolve("runtime").toAbsolutePath();
         for (String folder : List.of("bin", "conf", "models")) {
@@ -27,7 +27,9 @@ final class ShippedRuntime {
         }
         Files.createDirectories(home.resolve("target"));
         Files.createDirectories(home.resolve("deploy"));
-        Files.copy(runtime.resolve("target/meridian.jar"), home.resolve("target/meridian.jar"));
+        for (String jar : List.of("meridian.jar", "conformance.jar")) {
+            Files.copy(runtime.resolve("target").resolve(jar), home.resolve("target").resolve(jar));
+        }
     }
 
     /** A TCP port free now, for a host's gateway (not 11480, where a developer's own host may listen). */
