@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.metatype.MetaTypeService;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +26,8 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * The operators' page at {@value #PATH}/: the active region and where it came from, its policy, every provider
- * with scope, allowed, availability and reason, trust, counters and latencies, refreshed every second. Switching
+ * with scope, allowed, availability and reason, trust, counters and latencies, and its settings with their
+ * defaults (metatype), refreshed every second. Switching
  * the region needs an operator token ({@code operatorTokenHashes}) and a confirmation that repeats the region.
  * The page itself holds no data until the gateway's token (when one is required) is given.
  */
@@ -38,11 +42,14 @@ public final class OperatorPage extends HttpServlet {
     private final transient Routing routing;
     private final transient Tokens tokens;
     private final transient Tokens operators;
+    private final transient ProviderSettings settings;
     private final String template;
 
     @Activate
-    public OperatorPage(@Reference Routing routing, GatewayConfig config) throws IOException {
+    public OperatorPage(@Reference Routing routing, GatewayConfig config, BundleContext context,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) MetaTypeService metatype) throws IOException {
         this.routing = routing;
+        this.settings = new ProviderSettings(context, metatype);
         GatewaySettings settings = GatewaySettings.from(config);
         this.tokens = new Tokens(settings.tokenHashes());
         this.operators = new Tokens(settings.operatorTokenHashes());
@@ -60,7 +67,7 @@ public final class OperatorPage extends HttpServlet {
             case "GET /", "GET " -> page(request, response);
             case "GET /status.json" -> {
                 if (authorized(request, response, tokens)) {
-                    GatewayServlet.send(response, 200, OperatorStatus.of(routing));
+                    GatewayServlet.send(response, 200, OperatorStatus.of(routing, settings));
                 }
             }
             case "POST /region" -> switchRegion(request, response);
@@ -76,7 +83,7 @@ public final class OperatorPage extends HttpServlet {
             return;
         }
         String status = tokens.accepts(request.getHeader("Authorization"))
-                ? OpenAiShapes.JSON.writeValueAsString(OperatorStatus.of(routing)) : "null";
+                ? OpenAiShapes.JSON.writeValueAsString(OperatorStatus.of(routing, settings)) : "null";
         String html = template.replace("/*STATUS*/null", status.replace("</", "<\\/"))
                 .replace("/*SWITCHING*/false", Boolean.toString(operators.required()));
         byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
@@ -114,7 +121,7 @@ public final class OperatorPage extends HttpServlet {
             String before = routing.activeRegion();
             routing.selectRegion(region);
             LOG.info("Operators' page: region switched from {} to {}", before, region);
-            GatewayServlet.send(response, 200, OperatorStatus.of(routing));
+            GatewayServlet.send(response, 200, OperatorStatus.of(routing, settings));
         } catch (IllegalArgumentException e) {
             GatewayServlet.send(response, 400, message(e.getMessage()));
         }

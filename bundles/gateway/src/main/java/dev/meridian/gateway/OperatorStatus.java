@@ -8,12 +8,15 @@ import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.RegionSetting;
 import dev.meridian.api.routing.Routing;
 
-/** What the operators' page shows, as JSON: the region and where it came from, its policy, every provider. */
+/**
+ * What the operators' page shows, as JSON: the region and where it came from, its policy, every provider with its
+ * settings (from metatype: values and defaults).
+ */
 final class OperatorStatus {
     private OperatorStatus() {
     }
 
-    static ObjectNode of(Routing routing) {
+    static ObjectNode of(Routing routing, ProviderSettings settings) {
         ObjectNode status = OpenAiShapes.JSON.createObjectNode();
         RegionSetting setting = routing.regionSetting();
         ObjectNode region = status.putObject("region");
@@ -52,6 +55,7 @@ final class OperatorStatus {
             p.put("median_ms", stats.medianLatency().toMillis());
             p.put("p99_ms", stats.p99Latency().toMillis());
             p.put("tokens_per_second", Math.round(stats.tokensPerSecond() * 10) / 10.0);
+            p.set("settings", settings.of(provider.serviceId()));
         }
         return status;
     }

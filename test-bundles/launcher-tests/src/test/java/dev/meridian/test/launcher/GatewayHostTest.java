@@ -158,6 +158,11 @@ class GatewayHostTest {
             Thread.sleep(200);
         }
         assertTrue(status.contains("\"id\":\"story2\"") && !status.contains("\"id\":\"local\""), status);
+        // issue 12: every provider's settings from metatype, with defaults; never a key
+        assertTrue(status.contains("{\"id\":\"connectTimeoutMs\",\"name\":\"Connect timeout (ms)\",\"default\":"
+                + "\"10000\"}"), status);
+        assertTrue(status.contains("{\"id\":\"baseUrl\",\"name\":\"Base URL\",\"value\":\"" + openai.baseUrl()), status);
+        assertFalse(status.contains("apiKey\",") || status.contains("sk-fake-host-test"), status);
 
         String chromium = chromium();
         Path screenshot = Path.of("target/operators-page.png").toAbsolutePath();
@@ -172,6 +177,7 @@ class GatewayHostTest {
         assertTrue(page.contains("id=\"provider-story2\""), page);
         assertFalse(page.contains("id=\"provider-local\""), page);
         assertTrue(page.contains("id=\"provider-openai\""), page);
+        assertTrue(page.contains("<td>Idle timeout (ms) (idleTimeoutMs)</td><td></td><td>30000</td>"), page);
         Run shot = run(home, 120, chromium, "--headless", "--no-sandbox", "--disable-gpu",
                 "--virtual-time-budget=3000", "--window-size=1400,700", "--screenshot=" + screenshot,
                 base + "meridian/");
