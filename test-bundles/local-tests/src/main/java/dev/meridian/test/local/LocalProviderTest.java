@@ -257,6 +257,7 @@ class LocalProviderTest {
         await(() -> local.availability().isAvailable(), 10_000);
         List<CompletableFuture<Completion>> ends = new ArrayList<>();
         List<StreamHandle> handles = new ArrayList<>();
+        CompletableFuture<String> generating = new CompletableFuture<>();
         for (int i = 0; i < 6; i++) { // one generating, one waiting: the other four are refused
             CompletableFuture<Completion> end = new CompletableFuture<>();
             ends.add(end);
@@ -264,6 +265,7 @@ class LocalProviderTest {
                     .withMaxTokens(100_000)), new StreamListener() {
                         @Override
                         public void onText(String delta) {
+                            generating.complete(delta);
                         }
 
                         @Override
@@ -271,6 +273,9 @@ class LocalProviderTest {
                             end.complete(completion);
                         }
                     }));
+            if (i == 0) {
+                generating.get(10, TimeUnit.SECONDS); // the worker took the first: the queue is empty again
+            }
         }
         long overloaded = ends.stream().filter(f -> f.isDone() && f.join().error() != null
                 && "overloaded".equals(f.join().error().reason())).count();
