@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +15,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -152,6 +159,7 @@ class ProviderKitTest {
     private static Path oem;
     private static Path trust;
     private static final Map<String, Path> JARS = new LinkedHashMap<>();
+    private static Path NEXT;
     private static final Map<String, Future<Kit>> KITS = new LinkedHashMap<>();
 
     record Kit(int status, String out) {
@@ -163,6 +171,12 @@ class ProviderKitTest {
         List<String> modules = new ArrayList<>(List.of("provider-template", "provider-mistral"));
         copy(ROOT.resolve("examples/provider-template"), oem.resolve("provider-template"));
         copy(ROOT.resolve("examples/provider-mistral"), oem.resolve("provider-mistral"));
+        // the next release of the template, for the swap under load
+        copy(ROOT.resolve("examples/provider-template"), oem.resolve("provider-template-v2"));
+        Path nextPom = oem.resolve("provider-template-v2/pom.xml");
+        Files.writeString(nextPom, Files.readString(nextPom).replaceFirst("<version>1.0.0</version>",
+                "<version>1.0.1</version>"));
+        modules.add("provider-template-v2");
         for (Variant variant : variants()) {
             Path module = oem.resolve("broken-" + variant.name());
             copy(ROOT.resolve("examples/provider-template"), module);
@@ -203,7 +217,8 @@ class ProviderKitTest {
         JARS.put("mistral", oem.resolve("provider-mistral/target/mistral-provider-1.0.0.jar"));
         variants().forEach(v -> JARS.put(v.name(), oem.resolve("broken-" + v.name() + "/target/broken-" + v.name()
                 + "-1.0.0.jar")));
-        for (Path jar : JARS.values()) {
+        NEXT = oem.resolve("provider-template-v2/target/example-provider-1.0.1.jar");
+        for (Path jar : Stream.concat(JARS.values().stream(), Stream.of(NEXT)).toList()) {
             Kit signed = run(work, List.of(jdk + "/bin/jarsigner", "-keystore", store.toString(), "-storepass",
                     "oem-secret", jar.toString(), "oem"));
             assertEquals(0, signed.status(), signed.out());
@@ -259,20 +274,9 @@ class ProviderKitTest {
     @Test
     void aSignedProviderDeploysIsListedAndServes() throws Exception {
         Path home = work.resolve("device");
-        ShippedRuntime.copyTo(home);
-        Files.writeString(home.resolve("conf/meridian.gateway.config"), "port=I\"" + ShippedRuntime.freePort()
-                + "\"\n");
-        String fingerprint = Files.readString(trust).replaceAll("(?s).*signers.global=\\[\"([^\"]+)\"].*", "$1");
-        Path trustConfig = home.resolve("conf/meridian.trust.config");
-        Files.writeString(trustConfig, Files.readString(trustConfig).replace(
-                "signers.global=[\"${meridian.dev.signer}\"]",
-                "signers.global=[\"${meridian.dev.signer}\",\"" + fingerprint + "\"]"));
+        device(home, ShippedRuntime.freePort());
         try (FakeCloudServer server = new FakeCloudServer(OpenAiWire.answer("Served", " by", " the", " OEM"))) {
-            Files.copy(JARS.get("template"), home.resolve("deploy/example-provider.jar"));
-            Files.writeString(home.resolve("deploy/com.example.provider-example.config"),
-                    "meridian.provider.id=\"example\"\nmeridian.provider.scope=\"global\"\n"
-                            + "meridian.provider.models=[\"example-model\"]\nbaseUrl=\"" + server.baseUrl() + "\"\n"
-                            + ".apiKey=\"sk-example-device-key-0123456789\"\n");
+            deployExample(home, server.baseUrl());
             String meridian = home.resolve("bin/meridian").toString();
             Kit providers = run(home, List.of(meridian, "--state", home.resolve("state").toString(), "-c",
                     "ai:providers"));
@@ -284,6 +288,132 @@ class ProviderKitTest {
             assertTrue(chat.out().contains("Served by the OEM") && chat.out().contains("provider=example"),
                     chat.out());
             assertTrue(!chat.out().contains("sk-example-device-key"), chat.out());
+        }
+    }
+
+    /** Guide step 7: a new release copied over the deployed jar while apps call it; no request fails. */
+    @Test
+    void aDeployedProviderIsSwappedUnderLoadWithNoFailedRequest() throws Exception {
+        Path home = work.resolve("swap");
+        int port = ShippedRuntime.freePort();
+        device(home, port);
+        try (FakeCloudServer server = new FakeCloudServer(OpenAiWire.paced(5, 20))) {
+            Path deployed = deployExample(home, server.baseUrl());
+            ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/meridian").toString(), "--headless",
+                    "--state", home.resolve("state").toString());
+            builder.environment().put("MERIDIAN_DEV_SIGNER", Files.readString(Path.of(System.getProperty(
+                    "user.home"), ".meridian/dev-signing/fingerprint")).strip());
+            Process host = builder.redirectOutput(home.resolve("host.out").toFile()).redirectErrorStream(true).start();
+            try {
+                Gateway gateway = new Gateway(URI.create("http://127.0.0.1:" + port + "/"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                while (gateway.askWhenListening() != 200) {
+                    assertTrue(host.isAlive() && System.nanoTime() < deadline, "the provider did not serve: "
+                            + Files.readString(home.resolve("host.out")));
+                    Thread.sleep(200);
+                }
+                AtomicBoolean running = new AtomicBoolean(true);
+                AtomicInteger served = new AtomicInteger();
+                List<String> failures = new CopyOnWriteArrayList<>();
+                List<Thread> load = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    load.add(Thread.ofPlatform().start(() -> {
+                        while (running.get()) {
+                            try {
+                                int status = gateway.ask();
+                                if (status == 200) {
+                                    served.incrementAndGet();
+                                } else {
+                                    failures.add("HTTP " + status);
+                                }
+                            } catch (Exception e) {
+                                failures.add(e.toString());
+                            }
+                        }
+                    }));
+                }
+                Thread.sleep(2000);
+                int before = served.get();
+                // as the guide says: copy next to it, then rename, so the host never reads half a jar
+                Path part = home.resolve("deploy/example-provider.jar.part");
+                Files.copy(NEXT, part);
+                Files.move(part, deployed, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                long swapDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!gateway.status().contains("com.example.example-provider 1.0.1")) {
+                    assertTrue(System.nanoTime() < swapDeadline, "the new release did not replace the old: "
+                            + gateway.status());
+                    Thread.sleep(100);
+                }
+                int atSwap = served.get();
+                Thread.sleep(2000);
+                running.set(false);
+                for (Thread thread : load) {
+                    thread.join(30_000);
+                }
+                assertTrue(failures.isEmpty(), failures.size() + " requests failed during the swap: " + failures);
+                assertTrue(before > 0 && served.get() > atSwap, "served " + before + " before, " + atSwap
+                        + " at the swap, " + served.get() + " in all");
+            } finally {
+                host.destroy(); // SIGTERM: the host drains and exits
+                assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host did not stop");
+            }
+        }
+    }
+
+    /** A copy of the runtime whose trust configuration adds the OEM's signer for scope global (guide step 4). */
+    private static void device(Path home, int gatewayPort) throws IOException {
+        ShippedRuntime.copyTo(home);
+        Files.writeString(home.resolve("conf/meridian.gateway.config"), "port=I\"" + gatewayPort + "\"\n");
+        String fingerprint = Files.readString(trust).replaceAll("(?s).*signers.global=\\[\"([^\"]+)\"].*", "$1");
+        Path trustConfig = home.resolve("conf/meridian.trust.config");
+        Files.writeString(trustConfig, Files.readString(trustConfig).replace(
+                "signers.global=[\"${meridian.dev.signer}\"]",
+                "signers.global=[\"${meridian.dev.signer}\",\"" + fingerprint + "\"]"));
+    }
+
+    /** The template's jar and its configuration in deploy/ (guide step 5), its endpoint at {@code baseUrl}. */
+    private static Path deployExample(Path home, String baseUrl) throws IOException {
+        Path deployed = home.resolve("deploy/example-provider.jar");
+        Files.copy(JARS.get("template"), deployed);
+        Files.writeString(home.resolve("deploy/com.example.provider-example.config"), """
+                meridian.provider.id="example"
+                meridian.provider.scope="global"
+                meridian.provider.models=["example-model"]
+                baseUrl="%s"
+                .apiKey="sk-example-device-key-0123456789"
+                """.formatted(baseUrl));
+        return deployed;
+    }
+
+    /** The host's gateway, as an app on the device calls it. */
+    private record Gateway(URI base) {
+        private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+        /** Asks the example provider by name; the status, 200 when the whole answer came. */
+        int ask() throws Exception {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(base.resolve("v1/chat/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"example/example-model\",\"messages\":[{\"role\":\"user\",\"content\":"
+                                    + "\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200 && !response.body().contains("t0 t1 t2 t3 t4")) {
+                throw new AssertionError("a partial answer: " + response.body());
+            }
+            return response.statusCode();
+        }
+
+        /** As {@link #ask()}, 0 while the host is not listening yet. */
+        int askWhenListening() throws Exception {
+            try {
+                return ask();
+            } catch (java.net.ConnectException notYet) {
+                return 0;
+            }
+        }
+
+        String status() throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(base.resolve("meridian/status.json")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 
