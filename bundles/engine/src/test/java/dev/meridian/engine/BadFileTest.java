@@ -10,12 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import dev.meridian.engine.gguf.GgmlType;
+import dev.meridian.engine.tools.GgufWriter;
+import dev.meridian.engine.tools.Quantizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.meridian.engine.gguf.GgmlType;
-import dev.meridian.engine.gguf.GgufWriter;
-import dev.meridian.engine.gguf.Quantizer;
 
 /** Corrupt and unsupported files fail at load with a message naming the problem: no crash, hang or OOM. */
 class BadFileTest {

@@ -11,14 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.meridian.engine.gguf.GgmlType;
+import dev.meridian.engine.gguf.GgufFile;
+import dev.meridian.engine.tokenizer.Tokenizer;
+import dev.meridian.engine.tools.RandomModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import dev.meridian.engine.gguf.GgmlType;
-import dev.meridian.engine.gguf.GgufFile;
-import dev.meridian.engine.tokenizer.Tokenizer;
 
 /** Generation behaviour on tiny models the test writes: limits, cancel, sampling, stops, text assembly, chat. */
 class EngineBehaviourTest {

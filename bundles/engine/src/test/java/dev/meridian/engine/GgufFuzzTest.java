@@ -14,11 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.gguf.GgufFile;
+import dev.meridian.engine.tools.RandomModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile model files. Runs in its own Surefire execution with {@code -Xmx128m} (see the engine's pom): the

@@ -6,17 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.gguf.GgufFile;
-import dev.meridian.engine.gguf.GgufWriter;
-import dev.meridian.engine.gguf.Quantizer;
 import dev.meridian.engine.tensor.Activations;
 import dev.meridian.engine.tensor.Numbers;
 import dev.meridian.engine.tensor.WeightMatrix;
+import dev.meridian.engine.tools.GgufWriter;
+import dev.meridian.engine.tools.Quantizer;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every tensor type against a scalar reference, on matrices the test writes into a GGUF file: dequantization

@@ -42,7 +42,7 @@ class ReferenceDecodingTest {
                 int[] greedy = ints(prompt.get("greedy_tokens"));
                 double[] margins = doubles(prompt.get("top1_margins"));
                 String text = prompt.get("prompt").asText();
-                assertArrayEquals(ids, engine.tokenizer().encode(text, true, true), "prompt tokens of '" + text + "'");
+                assertArrayEquals(ids, engine.tokenize(text, true, true), "prompt tokens of '" + text + "'");
                 int[] top = engine.score(ids, greedy);
                 for (int i = 0; i < greedy.length; i++) {
                     if (margins[i] >= MARGIN && top[i] != greedy[i]) {

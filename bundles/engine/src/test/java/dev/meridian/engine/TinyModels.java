@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.meridian.engine.gguf.GgmlType;
+import dev.meridian.engine.tools.RandomModel;
 
 /** Tiny random-weight models written by the tests themselves. */
 public final class TinyModels {

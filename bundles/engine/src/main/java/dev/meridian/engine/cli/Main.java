@@ -14,13 +14,13 @@ import java.util.stream.Collectors;
 import dev.meridian.engine.EngineException;
 import dev.meridian.engine.Generation;
 import dev.meridian.engine.LocalModel;
-import dev.meridian.engine.RandomModel;
 import dev.meridian.engine.Sampling;
 import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.gguf.GgufFile;
 import dev.meridian.engine.gguf.TensorInfo;
 import dev.meridian.engine.tensor.Activations;
 import dev.meridian.engine.tensor.WeightMatrix;
+import dev.meridian.engine.tools.RandomModel;
 
 /**
  * The engine on the command line: {@code java --add-modules jdk.incubator.vector -jar engine.jar <command>}.
@@ -179,14 +179,14 @@ public final class Main {
 
     private static void tokenize(Map<String, String> options, PrintStream out) {
         try (LocalModel model = load(options)) {
-            out.println(ids(model.tokenizer().encode(required(options, "text"), options.containsKey("bos"),
+            out.println(ids(model.tokenize(required(options, "text"), options.containsKey("bos"),
                     options.containsKey("special"))));
         }
     }
 
     private static void generate(Map<String, String> options, PrintStream out) {
         try (LocalModel model = load(options)) {
-            int[] prompt = model.tokenizer().encode(required(options, "prompt"), true, true);
+            int[] prompt = model.tokenize(required(options, "prompt"), true, true);
             Sampling sampling = new Sampling(real(options, "temperature", 0), integer(options, "top-k", 40),
                     real(options, "top-p", 1.0), integer(options, "seed", 0));
             boolean printIds = options.containsKey("ids");
@@ -205,7 +205,7 @@ public final class Main {
 
     private static void score(Map<String, String> options, PrintStream out) {
         try (LocalModel model = load(options)) {
-            int[] prompt = model.tokenizer().encode(required(options, "prompt"), true, true);
+            int[] prompt = model.tokenize(required(options, "prompt"), true, true);
             int[] tokens;
             try {
                 tokens = Arrays.stream(required(options, "tokens").trim().split("[\\s,]+")).filter(s -> !s.isEmpty())
@@ -229,7 +229,7 @@ public final class Main {
         try (LocalModel model = load(options)) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             SplittableRandom random = new SplittableRandom(1);
-            int vocab = model.tokenizer().size();
+            int vocab = model.vocabularySize();
             double[] prompt = new double[runs];
             double[] generate = new double[runs];
             for (int run = -1; run < runs; run++) { // run -1 warms up the JIT
@@ -244,7 +244,7 @@ public final class Main {
             }
             Arrays.sort(prompt);
             Arrays.sort(generate);
-            out.printf("model: %s (%s), kernels: %s%n", model.path().getFileName(), model.config().architecture(),
+            out.printf("model: %s (%s), kernels: %s%n", model.path().getFileName(), model.architecture(),
                     model.kernels());
             out.printf("load: %.2f s%n", loadSeconds);
             out.printf("prompt: %d tokens, median %.1f tokens/s over %d runs%n", promptTokens, prompt[runs / 2],

@@ -1,4 +1,4 @@
-package dev.meridian.engine.gguf;
+package dev.meridian.engine.tools;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import dev.meridian.engine.gguf.GgmlType;
 
 /**
  * Writes GGUF version 3 files: metadata of the common value types and tensors already encoded in their type

@@ -1,8 +1,9 @@
-package dev.meridian.engine.gguf;
+package dev.meridian.engine.tools;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.tensor.Numbers;
 
 /**

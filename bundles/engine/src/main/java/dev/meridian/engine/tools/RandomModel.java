@@ -1,4 +1,4 @@
-package dev.meridian.engine;
+package dev.meridian.engine.tools;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,9 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import dev.meridian.engine.EngineException;
 import dev.meridian.engine.gguf.GgmlType;
-import dev.meridian.engine.gguf.GgufWriter;
-import dev.meridian.engine.gguf.Quantizer;
 import dev.meridian.engine.tokenizer.ByteLevelBpe;
 
 /**
