@@ -3,6 +3,8 @@ package dev.meridian.gateway;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import dev.meridian.api.ChatRequest;
 import dev.meridian.api.routing.ProviderStatus;
@@ -11,12 +13,17 @@ import dev.meridian.api.routing.Routing;
 /**
  * What the {@code model} field names: {@code meridian} (the region chooses), {@code PROVIDER-ID/MODEL}, or a model
  * some provider serves. Naming a model never widens what the region allows: the router still applies its policy,
- * so a model outside the region is refused there (503 region_blocked), not here.
+ * so a model outside the region is refused there (503 region_blocked), not here. A name served a moment ago but
+ * not now (its provider is being updated) goes to the router too, which waits for the provider's next revision:
+ * a swap must not turn into 404s.
  */
 final class ModelNames {
     static final String ROUTED = "meridian";
+    /** How long a name stays known after its provider left (the router's swap wait is seconds). */
+    private static final long REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Routing routing;
+    private final Map<String, Long> servedAt = new ConcurrentHashMap<>(); // id/model, id/ and model: when last listed
 
     ModelNames(Routing routing) {
         this.routing = routing;
@@ -27,6 +34,7 @@ final class ModelNames {
             return request;
         }
         List<ProviderStatus> providers = routing.providers();
+        remember(providers);
         int slash = model.indexOf('/');
         if (slash > 0) {
             String id = model.substring(0, slash);
@@ -45,7 +53,30 @@ final class ModelNames {
                 return request.withModel(model);
             }
         }
+        if (recentlyServed(model)) {
+            return slash > 0 ? request.withProvider(model.substring(0, slash)).withModel(
+                    slash + 1 < model.length() ? model.substring(slash + 1) : null) : request.withModel(model);
+        }
         throw notFound(model, "no provider serves it; GET /v1/models lists what the region allows");
+    }
+
+    private void remember(List<ProviderStatus> providers) {
+        long now = System.nanoTime();
+        for (ProviderStatus provider : providers) {
+            servedAt.put(provider.id() + "/", now);
+            for (String name : provider.models()) {
+                servedAt.put(name, now);
+                servedAt.put(provider.id() + "/" + name, now);
+            }
+        }
+        if (servedAt.size() > 10_000) { // providers come and go for years: forget what left long ago
+            servedAt.values().removeIf(at -> now - at > REMEMBERED_NANOS);
+        }
+    }
+
+    private boolean recentlyServed(String model) {
+        Long at = servedAt.get(model);
+        return at != null && System.nanoTime() - at < REMEMBERED_NANOS;
     }
 
     /** The models clients may use now: {@code meridian}, then each model of an eligible provider, once. */
