@@ -2,6 +2,7 @@ package dev.meridian.engine;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
 import dev.meridian.engine.gguf.GgufFile;
@@ -164,12 +165,29 @@ public final class LocalModel implements AutoCloseable {
 
     /** The prompt tokens of a conversation, through the chat template, BOS as the model wants it. */
     public int[] chatPrompt(List<ChatTemplate.Turn> turns) {
+        return chatPrompt(turns, () -> false);
+    }
+
+    /**
+     * As above, stopping early: at a cancel, and as soon as the prompt needs more tokens than the context can take
+     * with room for one more, without tokenizing the rest of a long text.
+     *
+     * @throws java.util.concurrent.CancellationException when {@code cancelled} turns true meanwhile
+     * @throws EngineException                            when the prompt does not fit the context
+     */
+    public int[] chatPrompt(List<ChatTemplate.Turn> turns, BooleanSupplier cancelled) {
         ChatTemplate chat = chatTemplate();
         String bosText = tokenizer.bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.bos()) : "";
         ChatTemplate.Prompt prompt = chat.prompt(turns, chat == ChatTemplate.LLAMA3 ? "" : bosText);
         // Llama 3's template starts with BOS itself; the others get it from the tokenizer when the model wants one.
         // Control tokens only where the template put them: user text is never parsed for them.
-        return tokenizer.encode(prompt.text(), true, prompt::controlAt);
+        try {
+            return tokenizer.encode(prompt.text(), true, prompt::controlAt,
+                    new Tokenizer.Budget(contextLength - 1, cancelled));
+        } catch (EngineException tooLong) {
+            throw new EngineException("the prompt has more than " + (contextLength - 1) + " tokens; the context holds "
+                    + contextLength + " and needs room for at least one more");
+        }
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.meridian.engine.gguf.GgufFile;
 import dev.meridian.engine.gguf.TensorInfo;
 import dev.meridian.engine.tensor.Activations;
 import dev.meridian.engine.tensor.WeightMatrix;
+import dev.meridian.engine.tokenizer.Tokenizer;
 import dev.meridian.engine.tools.RandomModel;
 
 /**
@@ -29,14 +30,17 @@ import dev.meridian.engine.tools.RandomModel;
 public final class Main {
     private static final String USAGE = """
             usage: java --add-modules jdk.incubator.vector -jar engine.jar <command> [options]
-              tokenize --model F --text T [--bos] [--special]     token ids of T (no BOS unless --bos)
+              tokenize --model F (--text T | --file P) [--bos] [--special] [--count]
+                                                                token ids of T (no BOS unless --bos); any GGUF with a
+                                                                tokenizer, vocabulary-only files too; --count: how many
+                                                                and how long it took
               generate --model F --prompt T [--max-tokens N] [--temperature X] [--top-k K] [--top-p P] [--seed S]
                        [--ids] [--threads N] [--context N]         generated ids (with --ids) then the text
               score --model F --prompt T --tokens "i1 i2 ..."       top-1 id at each given position (teacher forcing)
               bench --model F [--threads N] [--prompt-tokens N] [--gen-tokens N] [--runs N]
                                                                     load time, prompt and generation tokens/s
               bench --model F --tensor NAME [--runs N]              one thread's decoding kernel on one tensor
-              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q5_0|Q4_K|Q5_K|Q6_K --out F [--seed S]
+              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q4_1|Q5_0|Q5_1|Q4_K|Q5_K|Q6_K --out F [--seed S]
             """;
 
     private Main() {
@@ -93,7 +97,7 @@ public final class Main {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
             }
             String name = args[i].substring(2);
-            boolean flag = List.of("bos", "special", "ids").contains(name);
+            boolean flag = List.of("bos", "special", "ids", "count").contains(name);
             if (flag) {
                 options.put(name, "true");
             } else if (i + 1 >= args.length) {
@@ -107,7 +111,7 @@ public final class Main {
 
     /** The options each command takes: a misspelt one is an error, not silently ignored. */
     private static final Map<String, List<String>> KNOWN = Map.of(
-            "tokenize", List.of("model", "text", "bos", "special", "threads", "context"),
+            "tokenize", List.of("model", "text", "file", "bos", "special", "count"),
             "generate", List.of("model", "prompt", "max-tokens", "temperature", "top-k", "top-p", "seed", "ids",
                     "threads", "context"),
             "score", List.of("model", "prompt", "tokens", "threads", "context"),
@@ -177,10 +181,24 @@ public final class Main {
         return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
     }
 
-    private static void tokenize(Map<String, String> options, PrintStream out) {
-        try (LocalModel model = load(options)) {
-            out.println(ids(model.tokenize(required(options, "text"), options.containsKey("bos"),
-                    options.containsKey("special"))));
+    /** Reads only the tokenizer, so vocabulary-only files (llama.cpp's ggml-vocab-*.gguf) work too. */
+    private static void tokenize(Map<String, String> options, PrintStream out) throws java.io.IOException {
+        Path path = Path.of(required(options, "model"));
+        if (!Files.isRegularFile(path)) {
+            throw new EngineException(path + ": no such file");
+        }
+        String text = options.containsKey("file") ? Files.readString(Path.of(options.get("file")))
+                : required(options, "text");
+        try (GgufFile file = GgufFile.open(path)) {
+            Tokenizer tokenizer = Tokenizer.of(file);
+            long start = System.nanoTime();
+            int[] ids = tokenizer.encode(text, options.containsKey("bos"), options.containsKey("special"));
+            long nanos = System.nanoTime() - start;
+            if (options.containsKey("count")) {
+                out.printf("%d tokens from %d characters in %.3f s%n", ids.length, text.length(), nanos / 1e9);
+            } else {
+                out.println(ids(ids));
+            }
         }
     }
 

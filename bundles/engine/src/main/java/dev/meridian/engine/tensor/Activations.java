@@ -44,6 +44,13 @@ public sealed interface Activations {
     }
 
     /**
+     * Q8_1, beside Q4_1 and Q5_1 weights: the Q8_0 blocks and, per block, {@code s[b]} = the block's scale times the
+     * sum of its 32 values, rounded to F16 as ggml stores it (the weights' minimum multiplies it).
+     */
+    record Q8_1Blocks(Q8Blocks blocks, float[] s) implements Activations {
+    }
+
+    /**
      * Q8_K: {@code q[256 * b + i]} with scale {@code d[b]}, {@code sums[16 * b + g]} of each 16 values and
      * {@code sums32[8 * b + j]} of each 32, and the same {@code wide} and {@code dequantized} forms as
      * {@link Q8Blocks}.

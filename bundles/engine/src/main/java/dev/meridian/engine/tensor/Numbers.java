@@ -63,6 +63,25 @@ public final class Numbers {
         return new Activations.Q8Blocks(q, d, wide, dequantized);
     }
 
+    /**
+     * Quantizes to Q8_1 blocks as ggml's quantize_row_q8_1: the Q8_0 values and scales, and per block the unrounded
+     * scale times the sum of the block's values, rounded to F16.
+     */
+    public static Activations.Q8_1Blocks q8_1(float[] x) {
+        Activations.Q8Blocks q8 = q8_0(x);
+        float[] s = new float[x.length / 32];
+        for (int b = 0; b < s.length; b++) {
+            float amax = 0;
+            int sum = 0;
+            for (int i = 0; i < 32; i++) {
+                amax = Math.max(amax, Math.abs(x[b * 32 + i]));
+                sum += q8.q()[b * 32 + i];
+            }
+            s[b] = roundF16(amax / 127f * sum);
+        }
+        return new Activations.Q8_1Blocks(Kernels.VECTOR ? q8.withNibbleMix() : q8, s);
+    }
+
     /** Quantizes to Q8_K blocks of 256 as ggml's quantize_row_q8_K: the largest magnitude maps to -127. */
     public static Activations.Q8KBlocks q8_K(float[] x) {
         int blocks = x.length / 256;

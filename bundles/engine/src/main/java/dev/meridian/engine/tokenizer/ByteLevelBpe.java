@@ -60,24 +60,26 @@ public final class ByteLevelBpe extends Tokenizer {
     }
 
     @Override
-    protected void encodeText(String text, boolean afterSpecial, List<Integer> out) {
+    protected void encodeText(String text, boolean afterSpecial, List<Integer> out, Budget budget) {
         Matcher matcher = split.matcher(text);
         int last = 0;
         while (matcher.find()) {
             if (matcher.start() > last) {
-                word(text.substring(last, matcher.start()), out); // text the expression leaves out is a piece too
+                // text the expression leaves out is a piece too
+                word(text.substring(last, matcher.start()), out, budget);
             }
             if (matcher.end() > matcher.start()) {
-                word(matcher.group(), out);
+                word(matcher.group(), out, budget);
             }
             last = matcher.end();
+            budget.check(out.size());
         }
         if (last < text.length()) {
-            word(text.substring(last), out);
+            word(text.substring(last), out, budget);
         }
     }
 
-    private void word(String piece, List<Integer> out) {
+    private void word(String piece, List<Integer> out, Budget budget) {
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         StringBuilder mapped = new StringBuilder(bytes.length);
         for (byte b : bytes) {
@@ -95,7 +97,7 @@ public final class ByteLevelBpe extends Tokenizer {
         mergePairs(symbols, (left, right) -> {
             Integer rank = ranks.get(left + " " + right);
             return rank == null ? Double.POSITIVE_INFINITY : rank;
-        });
+        }, budget);
         for (String symbol : symbols) {
             int id = vocab.id(symbol);
             if (id >= 0) {

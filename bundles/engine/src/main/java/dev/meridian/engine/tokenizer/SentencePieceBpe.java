@@ -21,7 +21,7 @@ public final class SentencePieceBpe extends Tokenizer {
     }
 
     @Override
-    protected void encodeText(String text, boolean afterSpecial, List<Integer> out) {
+    protected void encodeText(String text, boolean afterSpecial, List<Integer> out, Budget budget) {
         String escaped = ((vocab.addSpacePrefix && afterSpecial ? " " : "") + text).replace(" ", SPACE);
         List<String> symbols = new ArrayList<>();
         for (int i = 0; i < escaped.length();) {
@@ -32,7 +32,8 @@ public final class SentencePieceBpe extends Tokenizer {
         mergePairs(symbols, (left, right) -> {
             int id = vocab.id(left + right);
             return id < 0 ? Double.POSITIVE_INFINITY : -vocab.scores[id]; // the highest score merges first
-        });
+        }, budget);
+        budget.check(out.size() + symbols.size()); // each symbol is at least one token
         for (String symbol : symbols) {
             int id = vocab.id(symbol);
             if (id >= 0) {

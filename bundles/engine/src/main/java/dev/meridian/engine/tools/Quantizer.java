@@ -7,7 +7,7 @@ import dev.meridian.engine.gguf.GgmlType;
 import dev.meridian.engine.tensor.Numbers;
 
 /**
- * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K. Simple, valid encodings
+ * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K. Simple, valid encodings
  * (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
  * random-weight models and for tests.
  */
@@ -58,12 +58,46 @@ public final class Quantizer {
                     }
                 }
             }
+            case Q4_1 -> withMinimum(values, out, 15);
             case Q5_0 -> q5_0(values, out);
+            case Q5_1 -> withMinimum(values, out, 31);
             case Q4_K -> kQuant(values, out, false);
             case Q5_K -> kQuant(values, out, true);
             case Q6_K -> q6K(values, out);
         }
         return out.array();
+    }
+
+    /**
+     * Q4_1 ({@code levels} 15) and Q5_1 (31), as ggml's reference quantizer: per 32 values an F16 scale
+     * {@code (max - min) / levels} and an F16 minimum; Q5_1 then a little-endian int of fifth bits; then the low
+     * nibbles laid out as Q4_0's.
+     */
+    private static void withMinimum(float[] values, ByteBuffer out, int levels) {
+        for (int b = 0; b < values.length / 32; b++) {
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int i = 0; i < 32; i++) {
+                min = Math.min(min, values[b * 32 + i]);
+                max = Math.max(max, values[b * 32 + i]);
+            }
+            float d = (max - min) / levels;
+            float id = d == 0 ? 0 : 1 / d;
+            out.putShort(Float.floatToFloat16(d));
+            out.putShort(Float.floatToFloat16(min));
+            int[] q = new int[32];
+            int high = 0;
+            for (int i = 0; i < 32; i++) {
+                q[i] = Math.min(levels, (int) ((values[b * 32 + i] - min) * id + 0.5f));
+                high |= (q[i] >>> 4) << i;
+            }
+            if (levels == 31) {
+                out.putInt(high);
+            }
+            for (int i = 0; i < 16; i++) {
+                out.put((byte) ((q[i] & 0xF) | ((q[i + 16] & 0xF) << 4)));
+            }
+        }
     }
 
     /** The value of largest magnitude among {@code count} values from {@code from}, with its sign (the first one). */

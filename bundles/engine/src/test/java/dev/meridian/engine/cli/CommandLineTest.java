@@ -55,6 +55,25 @@ class CommandLineTest {
         assertEquals(ids, scored.out().strip());
     }
 
+    /** Issue 11: tokenize reads only the tokenizer, so llama.cpp's vocabulary-only files work. */
+    @Test
+    void tokenizeReadsVocabularyOnlyFilesAndCounts() throws Exception {
+        java.nio.file.Path vocab = dev.meridian.engine.TestData.require("tokenizer/ggml-vocab-qwen2.gguf");
+        String text = "Hello world, 你好世界!";
+        int[] expected;
+        try (dev.meridian.engine.gguf.GgufFile file = dev.meridian.engine.gguf.GgufFile.open(vocab)) {
+            expected = dev.meridian.engine.tokenizer.Tokenizer.of(file).encode(text, false, false);
+        }
+        Run tokens = run("tokenize", "--model", vocab.toString(), "--text", text);
+        assertEquals(0, tokens.status(), tokens.err());
+        assertEquals(java.util.Arrays.stream(expected).mapToObj(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(" ")), tokens.out().strip());
+        Run counted = run("tokenize", "--model", vocab.toString(), "--text", text, "--count");
+        assertEquals(0, counted.status(), counted.err());
+        assertTrue(counted.out().startsWith(expected.length + " tokens from " + text.length() + " characters in "),
+                counted.out());
+    }
+
     @Test
     void benchReportsTheModelAndOneTensor() {
         Run bench = run("bench", "--model", model, "--threads", "2", "--prompt-tokens", "8", "--gen-tokens", "4",

@@ -267,8 +267,11 @@ public final class LocalProvider implements ModelProvider {
         try {
             List<ChatTemplate.Turn> turns = request.messages().stream()
                     .map(m -> new ChatTemplate.Turn(m.role().wireName(), m.content())).toList();
-            prompt = current.chatPrompt(turns);
+            prompt = current.chatPrompt(turns, stream::isDone); // a long prompt stops at a cancel or the context
             settings = settings(request.options(), stream);
+        } catch (java.util.concurrent.CancellationException e) {
+            stream.complete(FinishReason.CANCELLED, Usage.NONE); // no-op when the cancel completed it
+            return;
         } catch (EngineException | IllegalArgumentException e) {
             stream.fail(new ModelException(ErrorKind.INVALID_REQUEST, id + ": " + e.getMessage()), null);
             return;
