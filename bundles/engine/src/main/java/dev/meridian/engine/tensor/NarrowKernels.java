@@ -107,31 +107,6 @@ final class NarrowKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Q4_1 as {@link VectorKernels#dotQ4_1}, eight lanes at a time as {@link #dotQ4_0}. */
-    static float dotQ4_1(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks) {
-        short[] x = a.blocks().wide();
-        short[] mix = a.blocks().nibbleMix();
-        float[] d = a.blocks().d();
-        float[] s = a.s();
-        FloatVector acc = FloatVector.zero(F);
-        float minSum = 0;
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_1Matrix.BLOCK_BYTES;
-            ShortVector p = ShortVector.zero(S);
-            for (int h = 0; h < 16; h += 8) {
-                ShortVector packed = unsigned(data, block + 4 + h);
-                p = p.add(packed.mul(ShortVector.fromArray(S, x, b * 32 + h))
-                        .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h))));
-            }
-            IntVector sum = pairs(p);
-            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scale),
-                    acc);
-            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * s[b];
-        }
-        return acc.reduceLanes(VectorOperators.ADD) + minSum;
-    }
-
     /** Per byte of fifth bits, eight short lanes of {@code 16 b}: Q5_1's fifth bits by table, as {@link #FIFTH}. */
     private static final short[] SIXTEEN = new short[256 * 8];
 
@@ -143,26 +118,31 @@ final class NarrowKernels {
         }
     }
 
-    /** Q5_1 as {@link VectorKernels#dotQ5_1}, the fifth bits from {@link #SIXTEEN}; exact as there. */
-    static float dotQ5_1(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks) {
+    /** Q4_1 and Q5_1 as {@link VectorKernels#dotWithMinimum}, eight lanes at a time, Q5_1's fifth bits by table. */
+    static float dotWithMinimum(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks,
+            boolean fifthBits) {
         short[] x = a.blocks().wide();
         short[] mix = a.blocks().nibbleMix();
         float[] d = a.blocks().d();
         float[] s = a.s();
+        int blockBytes = fifthBits ? Q5_1Matrix.BLOCK_BYTES : Q4_1Matrix.BLOCK_BYTES;
+        int nibbles = fifthBits ? 8 : 4;
         FloatVector acc = FloatVector.zero(F);
         float minSum = 0;
         for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q5_1Matrix.BLOCK_BYTES;
-            int high = data.get(INT, block + 4);
+            long block = base + b * (long) blockBytes;
+            int high = fifthBits ? data.get(INT, block + 4) : 0;
             ShortVector p = ShortVector.zero(S);
             for (int h = 0; h < 16; h += 8) {
                 ShortVector x0 = ShortVector.fromArray(S, x, b * 32 + h);
-                ShortVector x1 = ShortVector.fromArray(S, x, b * 32 + 16 + h);
-                ShortVector packed = unsigned(data, block + 8 + h);
+                ShortVector packed = unsigned(data, block + nibbles + h);
                 p = p.add(packed.mul(x0)
-                        .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h)))
-                        .add(ShortVector.fromArray(S, SIXTEEN, ((high >>> h) & 0xFF) * 8).mul(x0))
-                        .add(ShortVector.fromArray(S, SIXTEEN, ((high >>> (16 + h)) & 0xFF) * 8).mul(x1)));
+                        .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, mix, b * 16 + h))));
+                if (fifthBits) {
+                    ShortVector x1 = ShortVector.fromArray(S, x, b * 32 + 16 + h);
+                    p = p.add(ShortVector.fromArray(S, SIXTEEN, ((high >>> h) & 0xFF) * 8).mul(x0))
+                            .add(ShortVector.fromArray(S, SIXTEEN, ((high >>> (16 + h)) & 0xFF) * 8).mul(x1));
+                }
             }
             IntVector sum = pairs(p);
             float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];

@@ -26,7 +26,7 @@ public final class Q4_1Matrix extends WeightMatrix {
         Activations.Q8_1Blocks a = (Activations.Q8_1Blocks) x;
         long base = row * rowBytes;
         if (Kernels.VECTOR) {
-            return VectorKernels.dotQ4_1(data, base, a, cols / 32);
+            return VectorKernels.dotWithMinimum(data, base, a, cols / 32, false);
         }
         float sum = 0;
         byte[] q = a.blocks().q();

@@ -29,7 +29,7 @@ public final class Q5_1Matrix extends WeightMatrix {
         Activations.Q8_1Blocks a = (Activations.Q8_1Blocks) x;
         long base = row * rowBytes;
         if (Kernels.VECTOR) {
-            return VectorKernels.dotQ5_1(data, base, a, cols / 32);
+            return VectorKernels.dotWithMinimum(data, base, a, cols / 32, true);
         }
         float sum = 0;
         byte[] q = a.blocks().q();

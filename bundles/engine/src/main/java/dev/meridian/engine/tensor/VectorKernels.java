@@ -190,61 +190,39 @@ final class VectorKernels {
     }
 
     /**
-     * Q4_1 with Q8_1 activations: {@link #dotQ4_0}'s nibble products without the offset of 8, each block's sum times
-     * {@code d dx}, plus the minimum times the activations' block sum {@code s} (ggml's numerics).
+     * Q4_1 and Q5_1 with Q8_1 activations (ggml's numerics): {@link #dotQ4_0}'s nibble products without the offset
+     * of 8, for Q5_1 with {@code 16 x} added where a weight's fifth bit is set (masks straight from the block's bits;
+     * each short lane ends at most 2 * 31 * 127 in magnitude, so it is exact); each block's sum times {@code d dx},
+     * plus the minimum times the activations' block sum {@code s}.
+     *
+     * @param fifthBits Q5_1: a little-endian int of fifth bits after the scale and the minimum
      */
-    static float dotQ4_1(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks) {
+    static float dotWithMinimum(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks,
+            boolean fifthBits) {
         if (NARROW) {
-            return NarrowKernels.dotQ4_1(data, base, a, blocks);
+            return NarrowKernels.dotWithMinimum(data, base, a, blocks, fifthBits);
         }
         short[] x = a.blocks().wide();
         short[] mix = a.blocks().nibbleMix();
         float[] d = a.blocks().d();
         float[] s = a.s();
+        int blockBytes = fifthBits ? Q5_1Matrix.BLOCK_BYTES : Q4_1Matrix.BLOCK_BYTES;
+        int nibbles = fifthBits ? 8 : 4;
         FloatVector acc = FloatVector.zero(F256);
         float minSum = 0;
         for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q4_1Matrix.BLOCK_BYTES;
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 4, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector p = packed.mul(ShortVector.fromArray(S256, x, b * 32))
-                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)));
-            IntVector pairs = p.reinterpretAsInts();
-            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs.lanewise(VectorOperators.ASHR, 16));
-            float scale = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * d[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0))
-                    .fma(FloatVector.broadcast(F256, scale), acc);
-            minSum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 2)) * s[b];
-        }
-        return acc.reduceLanes(VectorOperators.ADD) + minSum;
-    }
-
-    /**
-     * Q5_1 with Q8_1 activations: {@link #dotQ4_1} with {@code 16 x} added where a weight's fifth bit is set (masks
-     * straight from the block's bits). Each short lane ends at most 2 * 31 * 127 in magnitude, so it is exact.
-     */
-    static float dotQ5_1(MemorySegment data, long base, Activations.Q8_1Blocks a, int blocks) {
-        if (NARROW) {
-            return NarrowKernels.dotQ5_1(data, base, a, blocks);
-        }
-        short[] x = a.blocks().wide();
-        short[] mix = a.blocks().nibbleMix();
-        float[] d = a.blocks().d();
-        float[] s = a.s();
-        FloatVector acc = FloatVector.zero(F256);
-        float minSum = 0;
-        for (int b = 0; b < blocks; b++) {
-            long block = base + b * (long) Q5_1Matrix.BLOCK_BYTES;
-            int high = data.get(INT, block + 4);
+            long block = base + b * (long) blockBytes;
             ShortVector x0 = ShortVector.fromArray(S256, x, b * 32);
-            ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
-            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + 8, LE)
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + nibbles, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
             ShortVector p = packed.mul(x0)
-                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)))
-                    .add(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high & 0xFFFF))
-                    .add(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, (high >>> 16) & 0xFFFF));
+                    .add(packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S256, mix, b * 16)));
+            if (fifthBits) {
+                int high = data.get(INT, block + 4);
+                ShortVector x1 = ShortVector.fromArray(S256, x, b * 32 + 16);
+                p = p.add(x0.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, high & 0xFFFF))
+                        .add(x1.lanewise(VectorOperators.LSHL, 4), VectorMask.fromLong(S256, (high >>> 16) & 0xFFFF));
+            }
             IntVector pairs = p.reinterpretAsInts();
             IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16));
