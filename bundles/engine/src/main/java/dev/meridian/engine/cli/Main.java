@@ -310,10 +310,11 @@ public final class Main {
     private static void randomModel(Map<String, String> options, PrintStream out) throws java.io.IOException {
         RandomModel.Shape shape = RandomModel.Shape.named(required(options, "shape"));
         String typeName = required(options, "type");
-        java.util.Set<String> quantized = java.util.Set.of("Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K");
+        java.util.List<String> quantized = java.util.List.of("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K",
+                "Q6_K");
         if (!quantized.contains(typeName)) {
-            throw new IllegalArgumentException(
-                    "--type must be Q8_0, Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, was '" + typeName + "'");
+            throw new IllegalArgumentException("--type must be one of " + String.join(", ", quantized) + ", was '"
+                    + typeName + "'");
         }
         GgmlType type = GgmlType.valueOf(typeName);
         Path target = Path.of(required(options, "out"));

@@ -101,7 +101,8 @@ class CommandLineTest {
         Run type = run("random-model", "--shape", "qwen2.5-0.5b", "--type", "Q3_K", "--out",
                 dir.resolve("x").toString());
         assertEquals(2, type.status());
-        assertTrue(type.err().contains("--type must be Q8_0, Q4_0, Q5_0, Q4_K, Q5_K or Q6_K, was 'Q3_K'"), type.err());
+        assertTrue(type.err().contains(
+                "--type must be one of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, was 'Q3_K'"), type.err());
 
         Run runs = run("bench", "--model", model, "--runs", "0");
         assertEquals(2, runs.status());
