@@ -79,6 +79,32 @@ final class FloatProduct {
         }
     }
 
+    /**
+     * Q4_1 or, with {@code fifthBits}, Q5_1 row as floats: {@code q d + m} per block, multiplied then added, as their
+     * {@code row()} (the product of a 5-bit value and an F16 scale is exact in float; the sum rounds once).
+     */
+    static void dequantizeWithMinimum(MemorySegment data, long base, int blocks, float[] out, boolean fifthBits) {
+        int blockBytes = fifthBits ? Q5_1Matrix.BLOCK_BYTES : Q4_1Matrix.BLOCK_BYTES;
+        int nibbles = fifthBits ? 8 : 4;
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) blockBytes;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            float m = Numbers.f16(data.get(WeightMatrix.SHORT, block + 2));
+            int high = fifthBits ? data.get(INT, block + 4) : 0;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, data, block + nibbles, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector low = packed.and((short) 15).add((short) 16, VectorMask.fromLong(S256, high & 0xFFFF));
+            ShortVector upper = packed.lanewise(VectorOperators.LSHR, 4)
+                    .add((short) 16, VectorMask.fromLong(S256, high >>> 16));
+            for (int part = 0; part < 16 / F.length(); part++) {
+                ((FloatVector) low.convertShape(VectorOperators.S2F, F, part)).mul(d).add(m)
+                        .intoArray(out, b * 32 + part * F.length());
+                ((FloatVector) upper.convertShape(VectorOperators.S2F, F, part)).mul(d).add(m)
+                        .intoArray(out, b * 32 + 16 + part * F.length());
+            }
+        }
+    }
+
     /** Q4_K row as floats: {@code d * scale * q - dmin * min} per sub-block of 32, as {@link Q4KMatrix#row}. */
     static void dequantizeQ4K(MemorySegment data, long base, int blocks, float[] out) {
         dequantizeK(data, base, blocks, out, false);

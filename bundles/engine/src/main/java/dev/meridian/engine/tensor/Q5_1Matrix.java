@@ -50,6 +50,11 @@ public final class Q5_1Matrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        FloatProduct.dequantizeWithMinimum(data, row * rowBytes, cols / 32, out, true);
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 32; b++) {
