@@ -23,7 +23,6 @@ import org.osgi.service.metatype.MetaTypeService;
 import dev.meridian.api.ModelProvider;
 import dev.meridian.api.routing.Routing;
 import dev.meridian.test.cloud.FakeCloudServer;
-import dev.meridian.test.cloud.OpenAiWire;
 import dev.meridian.test.trust.DevelopmentTrust;
 
 /**
@@ -77,13 +76,14 @@ public final class ConformanceKit {
         }
         out.printf("meridian-conformance: %s (%s %s), factory PID %s; trust: %s%n", arguments.bundle().getFileName(),
                 subject.bundle.getSymbolicName(), subject.bundle.getVersion(), subject.factoryPid, routing.trust());
-        try (FakeCloudServer server = new FakeCloudServer(OpenAiWire.answer("Hello"))) {
+        KitWire wire = arguments.wire();
+        try (FakeCloudServer server = new FakeCloudServer(wire.answer("Hello"))) {
             subject.pointAt(server.baseUrl());
-            ContractChecks contract = new ContractChecks(subject, server, routing, evidence);
+            ContractChecks contract = new ContractChecks(subject, server, wire, routing, evidence);
             List<Check> checks = new ArrayList<>(contract.checks());
-            checks.addAll(new WireChecks(subject, server, evidence).checks());
-            checks.addAll(new LifecycleChecks(context, cm, routing, routed, subject, server, evidence, contract)
-                    .checks());
+            checks.addAll(new WireChecks(subject, server, wire, evidence).checks());
+            checks.addAll(new LifecycleChecks(context, cm, routing, routed, subject, server, wire, evidence,
+                    contract).checks());
             int passed = 0;
             int failed = 0;
             for (Check check : checks) {

@@ -18,7 +18,6 @@ import dev.meridian.api.StreamHandle;
 import dev.meridian.api.routing.ProviderStatus;
 import dev.meridian.api.routing.Routing;
 import dev.meridian.test.cloud.FakeCloudServer;
-import dev.meridian.test.cloud.OpenAiWire;
 
 /**
  * What every provider owes its callers, local or cloud: it registers with what it claims, its signer is trusted
@@ -28,14 +27,16 @@ import dev.meridian.test.cloud.OpenAiWire;
 final class ContractChecks {
     private final Subject subject;
     private final FakeCloudServer server;
+    private final KitWire wire;
     private final Routing routing;
     private final Evidence evidence;
     private String scope = "(not registered)";
     private volatile boolean trusted;
 
-    ContractChecks(Subject subject, FakeCloudServer server, Routing routing, Evidence evidence) {
+    ContractChecks(Subject subject, FakeCloudServer server, KitWire wire, Routing routing, Evidence evidence) {
         this.subject = subject;
         this.server = server;
+        this.wire = wire;
         this.routing = routing;
         this.evidence = evidence;
     }
@@ -91,7 +92,7 @@ final class ContractChecks {
     }
 
     private void answers() throws Exception {
-        server.answerByDefault(OpenAiWire.answer("Hello", " from", " the", " cloud"));
+        server.answerByDefault(wire.answer("Hello", " from", " the", " cloud"));
         try (Subject.Instance instance = subject.configure("answer", Map.of())) {
             Recorder recorder = new Recorder();
             instance.provider().stream(ChatRequest.of("Say hello").withOptions(GenerationOptions.DEFAULTS
@@ -121,7 +122,7 @@ final class ContractChecks {
     }
 
     private void answersConcurrently() throws Exception {
-        server.answerByDefault(OpenAiWire.paced(5, 10));
+        server.answerByDefault(wire.paced(5, 10));
         try (Subject.Instance instance = subject.configure("load", Map.of())) {
             List<Recorder> recorders = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -144,7 +145,7 @@ final class ContractChecks {
     }
 
     private void cancelsBeforeTheFirstToken() throws Exception {
-        server.answerByDefault(OpenAiWire.slowFirstToken(4000, "late"));
+        server.answerByDefault(wire.slowFirstToken(4000, "late"));
         try (Subject.Instance instance = subject.configure("cancel-early", Map.of())) {
             Recorder recorder = new Recorder();
             StreamHandle handle = instance.provider().stream(ChatRequest.of("Tell a long story")
@@ -159,7 +160,7 @@ final class ContractChecks {
     }
 
     private void cancelsDuringTheStream() throws Exception {
-        server.answerByDefault(OpenAiWire.paced(Integer.MAX_VALUE, 20));
+        server.answerByDefault(wire.paced(Integer.MAX_VALUE, 20));
         try (Subject.Instance instance = subject.configure("cancel", Map.of())) {
             Recorder recorder = new Recorder();
             StreamHandle handle = instance.provider().stream(ChatRequest.of("Tell a long story")
@@ -229,7 +230,7 @@ final class ContractChecks {
     }
 
     private void drains() throws Exception {
-        server.answerByDefault(OpenAiWire.paced(10, 100));
+        server.answerByDefault(wire.paced(10, 100));
         Subject.Instance instance = subject.configure("drain", Map.of());
         Recorder recorder = new Recorder();
         instance.provider().stream(ChatRequest.of("Tell a story").withOptions(GenerationOptions.DEFAULTS

@@ -13,16 +13,17 @@ import java.util.Map;
 import org.apache.felix.cm.file.ConfigurationHandler;
 
 /**
- * The command line: {@code BUNDLE.jar [--pid FACTORY-PID] [--trust TRUST.config] [CONFIG...]}, where each CONFIG is
+ * The command line: {@code BUNDLE.jar [--pid FACTORY-PID] [--trust TRUST.config] [--wire openai|dashscope]
+ * [CONFIG...]}, where each CONFIG is
  * {@code name=value} (a whole number, {@code true}/{@code false}, {@code [a,b]} for several values, else text) or a
  * configuration file ({@code .config}, Felix's format, as in {@code runtime/conf/}).
  */
-record KitArguments(Path bundle, String pid, Path trust, Map<String, Object> config) {
+record KitArguments(Path bundle, String pid, Path trust, KitWire wire, Map<String, Object> config) {
 
     static KitArguments parse(List<String> args) throws IOException {
         if (args.isEmpty() || args.get(0).isBlank()) {
             throw new IllegalArgumentException("no bundle: meridian-conformance BUNDLE.jar [--pid PID] "
-                    + "[--trust TRUST.config] [name=value | FILE.config ...]");
+                    + "[--trust TRUST.config] [--wire openai|dashscope] [name=value | FILE.config ...]");
         }
         Path bundle = Path.of(args.get(0)).toAbsolutePath();
         if (!Files.isRegularFile(bundle)) {
@@ -30,18 +31,19 @@ record KitArguments(Path bundle, String pid, Path trust, Map<String, Object> con
         }
         String pid = null;
         Path trust = null;
+        KitWire wire = KitWire.named("openai");
         Map<String, Object> config = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
-            if (arg.equals("--pid") || arg.equals("--trust")) {
+            if (arg.equals("--pid") || arg.equals("--trust") || arg.equals("--wire")) {
                 if (i + 1 >= args.size()) {
                     throw new IllegalArgumentException(arg + " needs a value");
                 }
                 String value = args.get(++i);
-                if (arg.equals("--pid")) {
-                    pid = value;
-                } else {
-                    trust = existing(value);
+                switch (arg) {
+                    case "--pid" -> pid = value;
+                    case "--wire" -> wire = KitWire.named(value);
+                    default -> trust = existing(value);
                 }
             } else if (arg.contains("=")) {
                 int equals = arg.indexOf('=');
@@ -52,7 +54,7 @@ record KitArguments(Path bundle, String pid, Path trust, Map<String, Object> con
                 throw new IllegalArgumentException("'" + arg + "' is neither name=value nor a .config file");
             }
         }
-        return new KitArguments(bundle, pid, trust, config);
+        return new KitArguments(bundle, pid, trust, wire, config);
     }
 
     /** A configuration file in Felix's format. */

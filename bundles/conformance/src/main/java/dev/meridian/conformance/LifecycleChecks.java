@@ -17,7 +17,6 @@ import dev.meridian.api.GenerationOptions;
 import dev.meridian.api.ModelProvider;
 import dev.meridian.api.routing.Routing;
 import dev.meridian.test.cloud.FakeCloudServer;
-import dev.meridian.test.cloud.OpenAiWire;
 import dev.meridian.test.soak.BundleSoak;
 
 /**
@@ -33,17 +32,19 @@ final class LifecycleChecks {
     private final ModelProvider routed;
     private final Subject subject;
     private final FakeCloudServer server;
+    private final KitWire wire;
     private final Evidence evidence;
     private final ContractChecks contract;
 
     LifecycleChecks(BundleContext context, ConfigurationAdmin cm, Routing routing, ModelProvider routed,
-            Subject subject, FakeCloudServer server, Evidence evidence, ContractChecks contract) {
+            Subject subject, FakeCloudServer server, KitWire wire, Evidence evidence, ContractChecks contract) {
         this.context = context;
         this.cm = cm;
         this.routing = routing;
         this.routed = routed;
         this.subject = subject;
         this.server = server;
+        this.wire = wire;
         this.evidence = evidence;
         this.contract = contract;
     }
@@ -54,7 +55,7 @@ final class LifecycleChecks {
     }
 
     private void updates() throws Exception {
-        server.answerByDefault(OpenAiWire.answer("Hello", " again"));
+        server.answerByDefault(wire.answer("Hello", " again"));
         try (Subject.Instance instance = subject.configure("soak", Map.of())) {
             Configuration policy = cm.getFactoryConfiguration(Routing.POLICY_FACTORY_PID, REGION, "?");
             Dictionary<String, Object> properties = new Hashtable<>();

@@ -232,8 +232,10 @@ class ProviderKitTest {
         Path bundles = ROOT.resolve("bundles");
         KITS.put("openai", pool.submit(() -> run(work, List.of(kit, bundles.resolve(
                 "provider-openai/target/provider-openai-0.1.0-SNAPSHOT.jar").toString()))));
-        KITS.put("dashscope", pool.submit(() -> run(work, List.of(kit, bundles.resolve(
-                "provider-dashscope/target/provider-dashscope-0.1.0-SNAPSHOT.jar").toString(), "mode=compatible"))));
+        String dashscope = bundles.resolve("provider-dashscope/target/provider-dashscope-0.1.0-SNAPSHOT.jar")
+                .toString();
+        KITS.put("dashscope", pool.submit(() -> run(work, List.of(kit, dashscope, "--wire", "dashscope"))));
+        KITS.put("dashscope-compatible", pool.submit(() -> run(work, List.of(kit, dashscope, "mode=compatible"))));
         KITS.put("local", pool.submit(() -> run(work, List.of(kit, bundles.resolve(
                 "provider-local/target/provider-local-0.1.0-SNAPSHOT.jar").toString(),
                 "modelFile=" + ROOT.resolve("runtime/models/stories260K.gguf")))));
@@ -242,7 +244,7 @@ class ProviderKitTest {
 
     @Test
     void theTemplateItsExampleAndMeridiansProvidersPassTheKit() throws Exception {
-        for (String name : List.of("template", "mistral", "openai", "dashscope", "local")) {
+        for (String name : List.of("template", "mistral", "openai", "dashscope", "dashscope-compatible", "local")) {
             Kit kit = KITS.get(name).get(10, TimeUnit.MINUTES);
             assertEquals(0, kit.status(), name + ":\n" + kit.out());
             assertTrue(kit.out().strip().matches("(?s).*\\n\\d+ passed, 0 failed"), name + ":\n" + kit.out());
