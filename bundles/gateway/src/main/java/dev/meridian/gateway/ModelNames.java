@@ -23,7 +23,11 @@ final class ModelNames {
     private static final long REMEMBERED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Routing routing;
-    private final Map<String, Long> servedAt = new ConcurrentHashMap<>(); // id/model, id/ and model: when last listed
+    /** Each provider id seen, with its models and when it was last listed (looked at only for a name not served). */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+    private record Seen(List<String> models, long nanos) {
+    }
 
     ModelNames(Routing routing) {
         this.routing = routing;
@@ -63,20 +67,25 @@ final class ModelNames {
     private void remember(List<ProviderStatus> providers) {
         long now = System.nanoTime();
         for (ProviderStatus provider : providers) {
-            servedAt.put(provider.id() + "/", now);
-            for (String name : provider.models()) {
-                servedAt.put(name, now);
-                servedAt.put(provider.id() + "/" + name, now);
-            }
+            seen.put(provider.id(), new Seen(provider.models(), now));
         }
-        if (servedAt.size() > 10_000) { // providers come and go for years: forget what left long ago
-            servedAt.values().removeIf(at -> now - at > REMEMBERED_NANOS);
+        if (seen.size() > 1_000) { // providers come and go for years: forget what left long ago
+            seen.values().removeIf(s -> now - s.nanos() > REMEMBERED_NANOS);
         }
     }
 
+    /** Whether {@code model} ({@code PROVIDER/MODEL}, {@code PROVIDER/} or a model) was served a moment ago. */
     private boolean recentlyServed(String model) {
-        Long at = servedAt.get(model);
-        return at != null && System.nanoTime() - at < REMEMBERED_NANOS;
+        long now = System.nanoTime();
+        int slash = model.indexOf('/');
+        if (slash > 0) {
+            Seen provider = seen.get(model.substring(0, slash));
+            String name = model.substring(slash + 1);
+            return provider != null && now - provider.nanos() < REMEMBERED_NANOS
+                    && (name.isEmpty() || provider.models().isEmpty() || provider.models().contains(name));
+        }
+        return seen.values().stream()
+                .anyMatch(s -> now - s.nanos() < REMEMBERED_NANOS && s.models().contains(model));
     }
 
     /** The models clients may use now: {@code meridian}, then each model of an eligible provider, once. */

@@ -84,8 +84,8 @@ final class FloatProduct {
      * {@code row()} (the product of a 5-bit value and an F16 scale is exact in float; the sum rounds once).
      */
     static void dequantizeWithMinimum(MemorySegment data, long base, int blocks, float[] out, boolean fifthBits) {
-        int blockBytes = fifthBits ? Q5_1Matrix.BLOCK_BYTES : Q4_1Matrix.BLOCK_BYTES;
-        int nibbles = fifthBits ? 8 : 4;
+        int blockBytes = MinimumMatrix.blockBytes(fifthBits);
+        int nibbles = MinimumMatrix.nibbles(fifthBits);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) blockBytes;
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));

@@ -125,8 +125,8 @@ final class NarrowKernels {
         short[] mix = a.blocks().nibbleMix();
         float[] d = a.blocks().d();
         float[] s = a.s();
-        int blockBytes = fifthBits ? Q5_1Matrix.BLOCK_BYTES : Q4_1Matrix.BLOCK_BYTES;
-        int nibbles = fifthBits ? 8 : 4;
+        int blockBytes = MinimumMatrix.blockBytes(fifthBits);
+        int nibbles = MinimumMatrix.nibbles(fifthBits);
         FloatVector acc = FloatVector.zero(F);
         float minSum = 0;
         for (int b = 0; b < blocks; b++) {

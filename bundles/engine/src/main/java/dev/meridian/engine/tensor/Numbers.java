@@ -34,6 +34,11 @@ public final class Numbers {
 
     /** Quantizes to Q8_0 blocks of 32: scale max|x|/127 rounded to F16, values rounded to nearest (ties even). */
     public static Activations.Q8Blocks q8_0(float[] x) {
+        return q8_0(x, null);
+    }
+
+    /** As {@link #q8_0(float[])}, keeping each block's unrounded scale in {@code scales} when not null. */
+    private static Activations.Q8Blocks q8_0(float[] x, float[] scales) {
         int blocks = x.length / 32;
         byte[] q = new byte[x.length];
         float[] d = new float[blocks];
@@ -42,6 +47,9 @@ public final class Numbers {
         for (int b = 0; b < blocks; b++) {
             if (Kernels.VECTOR) {
                 float scale = FloatKernels.maxMagnitude(x, b * 32, 32) / 127f;
+                if (scales != null) {
+                    scales[b] = scale;
+                }
                 d[b] = roundF16(scale);
                 FloatKernels.quantize(x, b * 32, 32, scale != 0 ? 1f / scale : 0f, 127, d[b], q, wide, dequantized);
                 continue;
@@ -51,6 +59,9 @@ public final class Numbers {
                 amax = Math.max(amax, Math.abs(x[b * 32 + i]));
             }
             float scale = amax / 127f;
+            if (scales != null) {
+                scales[b] = scale;
+            }
             float inverse = scale != 0 ? 1f / scale : 0f;
             d[b] = roundF16(scale);
             for (int i = 0; i < 32; i++) {
@@ -68,16 +79,14 @@ public final class Numbers {
      * scale times the sum of the block's values, rounded to F16.
      */
     public static Activations.Q8_1Blocks q8_1(float[] x) {
-        Activations.Q8Blocks q8 = q8_0(x);
         float[] s = new float[x.length / 32];
+        Activations.Q8Blocks q8 = q8_0(x, s); // the unrounded scales first; s[b] becomes scale x sum below
         for (int b = 0; b < s.length; b++) {
-            float amax = 0;
             int sum = 0;
             for (int i = 0; i < 32; i++) {
-                amax = Math.max(amax, Math.abs(x[b * 32 + i]));
                 sum += q8.q()[b * 32 + i];
             }
-            s[b] = roundF16(amax / 127f * sum);
+            s[b] = roundF16(s[b] * sum);
         }
         return new Activations.Q8_1Blocks(Kernels.VECTOR ? q8.withNibbleMix() : q8, s);
     }

@@ -12,8 +12,8 @@ import dev.meridian.engine.gguf.TensorInfo;
  * values. Dot products take activations prepared by {@link #prepare(float[])} in the numerics llama.cpp uses for
  * that type. Thread-safe (read-only).
  */
-public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix, Q4_1Matrix,
-        Q5_0Matrix, Q5_1Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
+public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix, Q5_0Matrix,
+        MinimumMatrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -40,9 +40,9 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             case BF16 -> new F16Matrix(data, rows, cols, rowBytes, true);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols, rowBytes);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols, rowBytes);
-            case Q4_1 -> new Q4_1Matrix(data, rows, cols, rowBytes);
+            case Q4_1 -> new MinimumMatrix(data, rows, cols, rowBytes, false);
             case Q5_0 -> new Q5_0Matrix(data, rows, cols, rowBytes);
-            case Q5_1 -> new Q5_1Matrix(data, rows, cols, rowBytes);
+            case Q5_1 -> new MinimumMatrix(data, rows, cols, rowBytes, true);
             case Q4_K -> new Q4KMatrix(data, rows, cols, rowBytes);
             case Q5_K -> new Q5KMatrix(data, rows, cols, rowBytes);
             case Q6_K -> new Q6KMatrix(data, rows, cols, rowBytes);
