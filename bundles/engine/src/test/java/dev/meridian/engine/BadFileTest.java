@@ -67,8 +67,8 @@ class BadFileTest {
         int at = tensorInfo(valid(), "token_embd.weight");
         byte[] bytes = valid();
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putInt(at + 4 + 16, 11); // type Q3_K
-        assertRefused(bytes, "type Q3_K, which the engine does not read");
+        buffer.putInt(at + 4 + 16, 16); // type IQ2_XXS
+        assertRefused(bytes, "type IQ2_XXS, which the engine does not read");
         bytes = valid();
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(at + 4 + 16 + 4, 1L << 40);
         assertRefused(bytes, "lies outside the file");

@@ -44,18 +44,21 @@ class EngineBehaviourTest {
         }
     }
 
-    /** Issue 11: the Q4_1 and Q5_1 files people download (SmolLM2 Q4_1; narrow models' Q5_K_M) load and generate. */
+    /**
+     * Issue 11: the types of the files people download (SmolLM2 Q4_1; narrow models' Q5_K_M; Q2_K and Q3_K_M files;
+     * IQ4_NL and IQ4_XS) load and generate, every tensor in that type.
+     */
     @ParameterizedTest
-    @ValueSource(strings = { "Q4_1", "Q5_1" })
-    void blocksWithAMinimumLoadAndGenerate(String type) throws Exception {
+    @ValueSource(strings = { "Q4_1", "Q5_1", "Q2_K", "Q3_K", "IQ4_NL", "IQ4_XS" })
+    void downloadedTypesLoadAndGenerate(String type) throws Exception {
         try (LocalModel model = load("llama", GgmlType.valueOf(type), 64)) {
             int[] prompt = { 10, 20, 30, 40 };
             Generation.Result result = model.generate(prompt, new Generation.Settings(8, Sampling.GREEDY, List.of(),
                     null), delta -> {
                     });
             assertEquals(8, result.tokens().length);
-            // the prompt path multiplies in float with the exact activation sums, decoding with ggml's F16-rounded
-            // ones (llama.cpp's numerics): teacher forcing may differ only where the greedy choice was a near-tie
+            // the prompt path multiplies dequantized rows in float, decoding sums integers per block (and Q4_1/Q5_1
+            // take ggml's F16-rounded activation sums): teacher forcing may differ only where the choice was a near-tie
             int[] scored = model.score(prompt, result.tokens());
             int same = 0;
             for (int i = 0; i < scored.length; i++) {

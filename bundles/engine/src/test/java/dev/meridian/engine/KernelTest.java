@@ -56,6 +56,8 @@ class KernelTest {
                     case F32 -> 0;
                     case F16, BF16 -> 0.01;
                     case Q8_0 -> 0.02;
+                    case Q2_K -> 0.7; // four levels per 16 values, 4-bit scales and mins
+                    case Q3_K -> 0.5;
                     default -> 0.35;
                 };
                 for (int i = 0; i < cols; i++) {

@@ -40,7 +40,8 @@ public final class Main {
               bench --model F [--threads N] [--prompt-tokens N] [--gen-tokens N] [--runs N]
                                                                     load time, prompt and generation tokens/s
               bench --model F --tensor NAME [--runs N]              one thread's decoding kernel on one tensor
-              random-model --shape qwen2.5-0.5b|llama3.2-1b --type Q8_0|Q4_0|Q4_1|Q5_0|Q5_1|Q4_K|Q5_K|Q6_K --out F [--seed S]
+              random-model --shape qwen2.5-0.5b|llama3.2-1b --out F [--seed S]
+                       --type Q8_0|Q4_0|Q4_1|Q5_0|Q5_1|Q2_K|Q3_K|Q4_K|Q5_K|Q6_K|IQ4_NL|IQ4_XS
             """;
 
     private Main() {
@@ -310,8 +311,8 @@ public final class Main {
     private static void randomModel(Map<String, String> options, PrintStream out) throws java.io.IOException {
         RandomModel.Shape shape = RandomModel.Shape.named(required(options, "shape"));
         String typeName = required(options, "type");
-        java.util.List<String> quantized = java.util.List.of("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K",
-                "Q6_K");
+        java.util.List<String> quantized = java.util.List.of("Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K",
+                "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS");
         if (!quantized.contains(typeName)) {
             throw new IllegalArgumentException("--type must be one of " + String.join(", ", quantized) + ", was '"
                     + typeName + "'");

@@ -139,7 +139,8 @@ public final class GgufFile implements AutoCloseable {
         GgmlType type = GgmlType.of(typeId);
         if (type == null) {
             throw fail("tensor " + name + " has type " + GgmlType.nameOf(typeId) + ", which the engine does not read "
-                    + "(it reads F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K)");
+                    + "(it reads " + java.util.Arrays.stream(GgmlType.values()).map(GgmlType::name)
+                            .collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         long elements = 1;
         for (long d : dims) {

@@ -13,7 +13,7 @@ import dev.meridian.engine.gguf.TensorInfo;
  * that type. Thread-safe (read-only).
  */
 public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matrix, Q4_0Matrix, Q5_0Matrix,
-        MinimumMatrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
+        MinimumMatrix, Q2KMatrix, Q3KMatrix, Q4KMatrix, Q5KMatrix, Q6KMatrix, IQ4NLMatrix, IQ4XSMatrix {
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -43,9 +43,13 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             case Q4_1 -> new MinimumMatrix(data, rows, cols, rowBytes, false);
             case Q5_0 -> new Q5_0Matrix(data, rows, cols, rowBytes);
             case Q5_1 -> new MinimumMatrix(data, rows, cols, rowBytes, true);
+            case Q2_K -> new Q2KMatrix(data, rows, cols, rowBytes);
+            case Q3_K -> new Q3KMatrix(data, rows, cols, rowBytes);
             case Q4_K -> new Q4KMatrix(data, rows, cols, rowBytes);
             case Q5_K -> new Q5KMatrix(data, rows, cols, rowBytes);
             case Q6_K -> new Q6KMatrix(data, rows, cols, rowBytes);
+            case IQ4_NL -> new IQ4NLMatrix(data, rows, cols, rowBytes);
+            case IQ4_XS -> new IQ4XSMatrix(data, rows, cols, rowBytes);
         };
     }
 

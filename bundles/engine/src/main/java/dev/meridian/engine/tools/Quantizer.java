@@ -4,11 +4,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import dev.meridian.engine.gguf.GgmlType;
+import dev.meridian.engine.tensor.IQ4NLMatrix;
 import dev.meridian.engine.tensor.Numbers;
 
 /**
- * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K. Simple, valid encodings
- * (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
+ * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K,
+ * Q6_K, IQ4_NL and IQ4_XS. Simple, valid encodings (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
  * random-weight models and for tests.
  */
 public final class Quantizer {
@@ -64,6 +65,10 @@ public final class Quantizer {
             case Q4_K -> kQuant(values, out, false);
             case Q5_K -> kQuant(values, out, true);
             case Q6_K -> q6K(values, out);
+            case Q2_K -> q2K(values, out);
+            case Q3_K -> q3K(values, out);
+            case IQ4_NL -> iq4(values, out, false);
+            case IQ4_XS -> iq4(values, out, true);
         }
         return out.array();
     }
@@ -245,5 +250,148 @@ public final class Quantizer {
             out.put(scales);
             out.putShort(dBits);
         }
+    }
+
+    /**
+     * Q2_K: per 16 values a 4-bit scale and a 4-bit min relative to the super-block's F16 d and dmin (value =
+     * scale * q - min, q in 0..3); the 2-bit values four to a byte, value {@code 128 n + 32 j + l} at bits 2j of byte
+     * {@code 32 n + l}.
+     */
+    private static void q2K(float[] values, ByteBuffer out) {
+        for (int b = 0; b < values.length / 256; b++) {
+            float[] scales = new float[16];
+            float[] mins = new float[16];
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int g = 0; g < 16; g++) {
+                float lo = Float.MAX_VALUE;
+                float hi = -Float.MAX_VALUE;
+                for (int i = 0; i < 16; i++) {
+                    float v = values[b * 256 + g * 16 + i];
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+                mins[g] = Math.max(0, -lo);
+                scales[g] = (hi + mins[g]) / 3;
+                maxScale = Math.max(maxScale, scales[g]);
+                maxMin = Math.max(maxMin, mins[g]);
+            }
+            short dBits = Float.floatToFloat16(maxScale / 15);
+            short dminBits = Float.floatToFloat16(maxMin / 15);
+            float d = Float.float16ToFloat(dBits);
+            float dmin = Float.float16ToFloat(dminBits);
+            byte[] packedScales = new byte[16];
+            byte[] qs = new byte[64];
+            for (int g = 0; g < 16; g++) {
+                int sc = d == 0 ? 0 : Math.min(15, Math.round(scales[g] / d));
+                int mn = dmin == 0 ? 0 : Math.min(15, Math.round(mins[g] / dmin));
+                packedScales[g] = (byte) (sc | mn << 4);
+                float step = d * sc;
+                for (int i = 0; i < 16; i++) {
+                    int p = g * 16 + i;
+                    float v = values[b * 256 + p];
+                    int q = step == 0 ? 0 : Math.max(0, Math.min(3, Math.round((v + dmin * mn) / step)));
+                    qs[p / 128 * 32 + p % 32] |= (byte) (q << (p % 128 / 32 * 2));
+                }
+            }
+            out.put(packedScales).put(qs).putShort(dBits).putShort(dminBits);
+        }
+    }
+
+    /**
+     * Q3_K: per 16 values a signed 6-bit scale relative to the super-block's F16 d (value = d * scale * q, q in
+     * -4..3); stored q + 4 as 2 low bits laid out as Q2_K's and a high bit, bit {@code 4 n + j} of byte {@code l}.
+     */
+    private static void q3K(float[] values, ByteBuffer out) {
+        for (int b = 0; b < values.length / 256; b++) {
+            float[] groupScale = new float[16];
+            float maxScale = 0;
+            for (int g = 0; g < 16; g++) {
+                groupScale[g] = largestMagnitude(values, b * 256 + g * 16, 16) / -4f;
+                if (Math.abs(groupScale[g]) > Math.abs(maxScale)) {
+                    maxScale = groupScale[g];
+                }
+            }
+            short dBits = Float.floatToFloat16(maxScale / -32f);
+            float d = Float.float16ToFloat(dBits);
+            byte[] high = new byte[32];
+            byte[] qs = new byte[64];
+            byte[] scales = new byte[12];
+            for (int g = 0; g < 16; g++) {
+                int l = d == 0 ? 0 : Math.max(-32, Math.min(31, Math.round(groupScale[g] / d)));
+                int stored = l + 32;
+                scales[g % 8] |= (byte) ((stored & 0xF) << (g / 8 * 4));
+                scales[8 + g % 4] |= (byte) ((stored >>> 4) << (g / 4 * 2));
+                float step = d * l;
+                for (int i = 0; i < 16; i++) {
+                    int p = g * 16 + i;
+                    int q = step == 0 ? 0 : Math.max(-4, Math.min(3, Math.round(values[b * 256 + p] / step)));
+                    int u = q + 4;
+                    int n = p / 128;
+                    int j = p % 128 / 32;
+                    qs[n * 32 + p % 32] |= (byte) ((u & 3) << (2 * j));
+                    high[p % 32] |= (byte) ((u >>> 2) << (4 * n + j));
+                }
+            }
+            out.put(high).put(qs).put(scales).putShort(dBits);
+        }
+    }
+
+    /**
+     * IQ4_NL ({@code superBlocks} false): per 32 values an F16 scale and the index of the nearest level of the
+     * non-linear table for each value. IQ4_XS: per 256 values an F16 d, and per 32 a signed 6-bit scale relative to
+     * it (high 2 bits in a short, low 4 in nibbles), then the same indexes.
+     */
+    private static void iq4(float[] values, ByteBuffer out, boolean superBlocks) {
+        int group = superBlocks ? 256 : 32;
+        for (int b = 0; b < values.length / group; b++) {
+            int from = b * group;
+            if (!superBlocks) {
+                short dBits = Float.floatToFloat16(largestMagnitude(values, from, 32) / IQ4NLMatrix.level(0));
+                out.putShort(dBits);
+                levelIndexes(values, from, Float.float16ToFloat(dBits), out);
+                continue;
+            }
+            float[] subScale = new float[8];
+            float maxScale = 0;
+            for (int j = 0; j < 8; j++) {
+                subScale[j] = largestMagnitude(values, from + 32 * j, 32) / IQ4NLMatrix.level(0);
+                if (Math.abs(subScale[j]) > Math.abs(maxScale)) {
+                    maxScale = subScale[j];
+                }
+            }
+            short dBits = Float.floatToFloat16(maxScale / -32f);
+            float d = Float.float16ToFloat(dBits);
+            int[] scale = new int[8];
+            int high = 0;
+            byte[] low = new byte[4];
+            for (int j = 0; j < 8; j++) {
+                scale[j] = d == 0 ? 0 : Math.max(-32, Math.min(31, Math.round(subScale[j] / d)));
+                int stored = scale[j] + 32;
+                high |= (stored >>> 4) << (2 * j);
+                low[j / 2] |= (byte) ((stored & 0xF) << (4 * (j % 2)));
+            }
+            out.putShort(dBits).putShort((short) high).put(low);
+            for (int j = 0; j < 8; j++) {
+                levelIndexes(values, from + 32 * j, d * scale[j], out);
+            }
+        }
+    }
+
+    /** The 16 bytes of indexes of the table levels nearest to 32 values at step {@code d}, as Q4_0's nibbles. */
+    private static void levelIndexes(float[] values, int from, float d, ByteBuffer out) {
+        for (int i = 0; i < 16; i++) {
+            out.put((byte) (nearestLevel(values[from + i], d) | nearestLevel(values[from + 16 + i], d) << 4));
+        }
+    }
+
+    private static int nearestLevel(float v, float d) {
+        int best = 0;
+        for (int i = 1; i < 16; i++) {
+            if (Math.abs(d * IQ4NLMatrix.level(i) - v) < Math.abs(d * IQ4NLMatrix.level(best) - v)) {
+                best = i;
+            }
+        }
+        return best;
     }
 }

@@ -98,11 +98,12 @@ class CommandLineTest {
         assertEquals(2, misspelt.status());
         assertTrue(misspelt.err().contains("generate takes no option --temprature"), misspelt.err());
 
-        Run type = run("random-model", "--shape", "qwen2.5-0.5b", "--type", "Q3_K", "--out",
+        Run type = run("random-model", "--shape", "qwen2.5-0.5b", "--type", "IQ2_XS", "--out",
                 dir.resolve("x").toString());
         assertEquals(2, type.status());
         assertTrue(type.err().contains(
-                "--type must be one of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, was 'Q3_K'"), type.err());
+                "--type must be one of Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, "
+                        + "was 'IQ2_XS'"), type.err());
 
         Run runs = run("bench", "--model", model, "--runs", "0");
         assertEquals(2, runs.status());
