@@ -213,6 +213,60 @@ class KernelTest {
         }
     }
 
+    /**
+     * Any bit pattern a file may hold: blocks of all zeros, all ones and random bytes (scale fields set to 1 or
+     * 0.5), against activations at the extremes (every value +-127 after quantization). Where a kernel sums
+     * products in short lanes, these are the sums closest to overflowing: the dot must still equal the reference.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, mode = EnumSource.Mode.EXCLUDE, names = { "F32", "F16", "BF16" })
+    void extremeBlocksAndActivationsSumExactly(GgmlType type) throws Exception {
+        int cols = 512;
+        int rowBytes = (int) type.bytes(cols);
+        int rows = 3;
+        byte[] data = new byte[rowBytes * rows];
+        java.util.Arrays.fill(data, rowBytes, 2 * rowBytes, (byte) 0xFF);
+        byte[] random = new byte[rowBytes];
+        new SplittableRandom(type.id).nextBytes(random);
+        System.arraycopy(random, 0, data, 2 * rowBytes, rowBytes);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int[] scaleFields = switch (type) {
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] { 0, 2 };
+            case Q2_K -> new int[] { 80, 82 };
+            case Q3_K -> new int[] { 108 };
+            case Q6_K -> new int[] { 208 };
+            default -> new int[] { 0 };
+        };
+        for (int block = 0; block < data.length / type.blockBytes; block++) {
+            for (int field : scaleFields) {
+                buffer.putShort(block * type.blockBytes + field, Float.floatToFloat16(field == 0 ? 1f : 0.5f));
+            }
+        }
+        Path file = dir.resolve("extreme-" + type + ".gguf");
+        new GgufWriter().tensor("w", type, data, cols, rows).write(file);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            WeightMatrix matrix = WeightMatrix.of(gguf.tensor("w"));
+            for (float sign : new float[] { 1f, -1f }) {
+                float[] x = new float[cols];
+                for (int i = 0; i < cols; i++) {
+                    x[i] = sign * (i % 3 == 0 ? -1f : 1f);
+                }
+                Activations prepared = matrix.prepare(x);
+                float[] row = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    matrix.row(r, row);
+                    double reference = reference(row, x, prepared);
+                    double magnitude = 0;
+                    for (int i = 0; i < cols; i++) {
+                        magnitude += Math.abs(row[i] * activation(prepared, i));
+                    }
+                    assertEquals(reference, matrix.dot(r, prepared),
+                            1e-5 * (1 + magnitude) + minimumTermSlack(row, prepared), type + " row " + r);
+                }
+            }
+        }
+    }
+
     /** The activation quantizers (vector or scalar) give ggml's values: scale, rounding ties to even, clipping. */
     @org.junit.jupiter.api.Test
     void activationQuantizersFollowGgml() {

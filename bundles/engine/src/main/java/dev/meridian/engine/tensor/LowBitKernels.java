@@ -30,6 +30,7 @@ final class LowBitKernels {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final ByteVector LEVELS = ByteVector.fromArray(B128, IQ4NLMatrix.LEVELS, 0);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
     private LowBitKernels() {
     }
@@ -86,10 +87,13 @@ final class LowBitKernels {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) IQ4XSMatrix.BLOCK_BYTES;
+            // the eight scales' low nibbles in one int (sub-block j at bits 4j), their high bits in a short (at 2j)
+            int low = data.get(INT, block + 4);
+            int high = data.get(WeightMatrix.SHORT, block + 2);
             IntVector scaled = IntVector.zero(I);
             for (int j = 0; j < 8; j++) {
-                scaled = scaled.add(levelProducts(data, block + 8 + 16 * j, x, b * 256 + 32 * j)
-                        .mul(IQ4XSMatrix.scale(data, block, j)));
+                int scale = ((low >>> (4 * j) & 0xF) | (high >>> (2 * j) & 3) << 4) - 32;
+                scaled = scaled.add(levelProducts(data, block + 8 + 16 * j, x, b * 256 + 32 * j).mul(scale));
             }
             float d = Numbers.f16(data.get(WeightMatrix.SHORT, block)) * dx[b];
             acc = ((FloatVector) scaled.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, d),
@@ -143,40 +147,53 @@ final class LowBitKernels {
     }
 
     /**
-     * Q3_K: the values taken as {@code low + 4 high} (0..7) times the activations, summed in pairs as ints and scaled
-     * by their group's signed 6-bit scale; the offset of 4 comes off the integer total through the activations' sums
-     * of 16, so the super-block's sum is ggml's integer sum.
+     * Q3_K: the values put together from their low bits and high bit as -4..3 in short lanes, times the activations
+     * and their group's signed 6-bit scale (at most 4 * 127 * 32 in magnitude: two groups fit one short lane), then
+     * summed in pairs as ints: the super-block's sum is ggml's integer sum.
      */
     static float dotQ3K(MemorySegment data, long base, Activations.Q8KBlocks a, int blocks) {
         short[] x = a.wide();
-        int[] sums = a.sums();
         float[] dx = a.d();
-        int[] scales = new int[16];
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long block = base + b * (long) Q3KMatrix.BLOCK_BYTES;
-            Q3KMatrix.scales(data, block, scales);
-            int offset = 0;
-            for (int g = 0; g < 16; g++) {
-                offset += scales[g] * sums[b * 16 + g];
-            }
+            // the sixteen 6-bit scales: low nibbles in bytes 0-7 (group g at bits 8 (g % 8) + 4 (g / 8)), high bit
+            // pairs in bytes 8-11 (at bits 8 (g % 4) + 2 (g / 4))
+            long lows = data.get(LONG, block + 96);
+            int highs = data.get(INT, block + 104);
             IntVector scaled = IntVector.zero(I);
+            // written out without helpers: C2 declines to inline them here ("callee uses too much stack") and then
+            // boxes every vector
             for (int part = 0; part < 32 / L; part++) {
-                // the high bits of values l = part * L.., moved up by 2 so that bit 4n + j lands on bit 2 below
-                ShortVector high = unsigned(data, block + part * L).lanewise(VectorOperators.LSHL, 2);
+                // the high bits of values l = part * L.., bit 4n + j moved to bit 2 by constant shifts as j steps
+                ShortVector high = ((ShortVector) ByteVector.fromMemorySegment(B, data, block + part * L, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0)).lanewise(VectorOperators.LSHL, 2);
                 int half = part * L / 16;
                 for (int n = 0; n < 2; n++) {
-                    ShortVector packed = unsigned(data, block + 32 + n * 32 + part * L);
+                    ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B, data,
+                            block + 32 + n * 32 + part * L, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                     int at = b * 256 + n * 128 + part * L;
-                    for (int j = 0; j < 4; j++) {
-                        ShortVector v = packed.lanewise(VectorOperators.LSHR, 2 * j).and((short) 3)
-                                .or(high.lanewise(VectorOperators.LSHR, 4 * n + j).and((short) 4));
-                        scaled = scaled.add(pairs(v.mul(ShortVector.fromArray(S, x, at + 32 * j)))
-                                .mul(scales[n * 8 + 2 * j + half]));
+                    for (int j = 0; j < 4; j += 2) {
+                        int g0 = n * 8 + 2 * j + half;
+                        int g1 = g0 + 2;
+                        short scale0 = (short) ((((int) (lows >>> (8 * (g0 % 8) + 4 * (g0 / 8))) & 0xF)
+                                | (highs >>> (8 * (g0 % 4) + 2 * (g0 / 4)) & 3) << 4) - 32);
+                        short scale1 = (short) ((((int) (lows >>> (8 * (g1 % 8) + 4 * (g1 / 8))) & 0xF)
+                                | (highs >>> (8 * (g1 % 4) + 2 * (g1 / 4)) & 3) << 4) - 32);
+                        ShortVector q0 = packed.and((short) 3).or(high.and((short) 4)).sub((short) 4);
+                        ShortVector q1 = packed.lanewise(VectorOperators.LSHR, 2).and((short) 3)
+                                .or(high.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4);
+                        IntVector p = q0.mul(ShortVector.fromArray(S, x, at + 32 * j)).mul(scale0)
+                                .add(q1.mul(ShortVector.fromArray(S, x, at + 32 * j + 32)).mul(scale1))
+                                .reinterpretAsInts();
+                        scaled = scaled.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                                .add(p.lanewise(VectorOperators.ASHR, 16));
+                        packed = packed.lanewise(VectorOperators.LSHR, 4);
+                        high = high.lanewise(VectorOperators.LSHR, 2);
                     }
                 }
             }
-            int total = scaled.reduceLanes(VectorOperators.ADD) - 4 * offset;
+            int total = scaled.reduceLanes(VectorOperators.ADD);
             sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 108)) * dx[b] * total;
         }
         return sum;

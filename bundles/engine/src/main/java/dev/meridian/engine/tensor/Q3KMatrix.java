@@ -11,6 +11,8 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q3KMatrix extends WeightMatrix {
     static final int BLOCK_BYTES = 110;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     Q3KMatrix(MemorySegment data, int rows, int cols, long rowBytes) {
         super(data, rows, cols, rowBytes);
@@ -28,12 +30,18 @@ public final class Q3KMatrix extends WeightMatrix {
      * {@code 8 + g % 4}.
      */
     static void scales(MemorySegment data, long block, int[] out) {
-        long at = block + 96;
+        long lows = data.get(LONG, block + 96);
+        int highs = data.get(INT, block + 104);
         for (int g = 0; g < 16; g++) {
-            int low = (data.get(ValueLayout.JAVA_BYTE, at + g % 8) & 0xFF) >>> (g / 8 * 4) & 0xF;
-            int high = (data.get(ValueLayout.JAVA_BYTE, at + 8 + g % 4) & 0xFF) >>> (g / 4 * 2) & 3;
-            out[g] = (low | high << 4) - 32;
+            out[g] = scale(lows, highs, g);
         }
+    }
+
+    /** Scale {@code g} of the twelve scale bytes read as a long ({@code lows}, bytes 0-7) and an int (8-11). */
+    static int scale(long lows, int highs, int g) {
+        int low = (int) (lows >>> (8 * (g % 8) + 4 * (g / 8))) & 0xF;
+        int high = highs >>> (8 * (g % 4) + 2 * (g / 4)) & 3;
+        return (low | high << 4) - 32;
     }
 
     /** Value {@code i} (0..255) of the super-block at {@code block}, -4..3. */
