@@ -63,6 +63,16 @@ public final class IQ4NLMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        LowBitKernels.dequantizeIQ4NL(data, row * rowBytes, cols / 32, out);
+    }
+
+    @Override
+    protected boolean dequantizesAtEveryWidth() {
+        return true;
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 32; b++) {

@@ -49,6 +49,16 @@ public final class IQ4XSMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        LowBitKernels.dequantizeIQ4XS(data, row * rowBytes, cols / 256, out);
+    }
+
+    @Override
+    protected boolean dequantizesAtEveryWidth() {
+        return true;
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 256; b++) {

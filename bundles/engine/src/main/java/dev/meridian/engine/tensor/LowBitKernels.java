@@ -25,6 +25,8 @@ final class LowBitKernels {
     private static final VectorSpecies<Byte> B = NARROW ? ByteVector.SPECIES_64 : ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = NARROW ? IntVector.SPECIES_128 : IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F = NARROW ? FloatVector.SPECIES_128 : FloatVector.SPECIES_256;
+    /** Floats per store in the dequantizers: half a short step. */
+    private static final int FL = F.length();
     /** Short lanes per step. */
     private static final int L = S.length();
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
@@ -197,5 +199,89 @@ final class LowBitKernels {
             sum += Numbers.f16(data.get(WeightMatrix.SHORT, block + 108)) * dx[b] * total;
         }
         return sum;
+    }
+
+    /*
+     * Dequantizers for the prompt product: rows as floats, value for value what the types' scalar row() computes (the
+     * same float operations in the same order), 2 * FL floats per short step.
+     */
+
+    static void dequantizeQ2K(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q2KMatrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block + 80));
+            float dmin = Numbers.f16(data.get(WeightMatrix.SHORT, block + 82));
+            for (int n = 0; n < 2; n++) {
+                for (int part = 0; part < 32 / L; part++) {
+                    ShortVector packed = unsigned(data, block + 16 + n * 32 + part * L);
+                    for (int j = 0; j < 4; j++) {
+                        int packedScale = data.get(ValueLayout.JAVA_BYTE, block + n * 8 + 2 * j + part * L / 16) & 0xFF;
+                        float scale = d * (packedScale & 0xF);
+                        float min = dmin * (packedScale >>> 4);
+                        ShortVector v = packed.lanewise(VectorOperators.LSHR, 2 * j).and((short) 3);
+                        int at = b * 256 + n * 128 + j * 32 + part * L;
+                        for (int h = 0; h < 2; h++) {
+                            ((FloatVector) v.convertShape(VectorOperators.S2F, F, h)).mul(scale).sub(min)
+                                    .intoArray(out, at + h * FL);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void dequantizeQ3K(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) Q3KMatrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block + 108));
+            long lows = data.get(LONG, block + 96);
+            int highs = data.get(INT, block + 104);
+            for (int part = 0; part < 32 / L; part++) {
+                ShortVector high = unsigned(data, block + part * L).lanewise(VectorOperators.LSHL, 2);
+                for (int n = 0; n < 2; n++) {
+                    ShortVector packed = unsigned(data, block + 32 + n * 32 + part * L);
+                    for (int j = 0; j < 4; j++) {
+                        float scale = d * Q3KMatrix.scale(lows, highs, n * 8 + 2 * j + part * L / 16);
+                        ShortVector v = packed.and((short) 3).or(high.and((short) 4)).sub((short) 4);
+                        int at = b * 256 + n * 128 + j * 32 + part * L;
+                        for (int h = 0; h < 2; h++) {
+                            ((FloatVector) v.convertShape(VectorOperators.S2F, F, h)).mul(scale)
+                                    .intoArray(out, at + h * FL);
+                        }
+                        packed = packed.lanewise(VectorOperators.LSHR, 2);
+                        high = high.lanewise(VectorOperators.LSHR, 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 32 values of an IQ4 sub-block (16 index bytes at {@code at}) times {@code d}, into {@code out[from..]}. */
+    private static void levels(MemorySegment data, long at, float d, float[] out, int from) {
+        ByteVector packed = ByteVector.fromMemorySegment(B128, data, at, LE);
+        ByteVector low = packed.and((byte) 0x0F).selectFrom(LEVELS);
+        ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).selectFrom(LEVELS);
+        for (int part = 0; part < 16 / FL; part++) {
+            ((FloatVector) low.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(out, from + part * FL);
+            ((FloatVector) high.convertShape(VectorOperators.B2F, F, part)).mul(d)
+                    .intoArray(out, from + 16 + part * FL);
+        }
+    }
+
+    static void dequantizeIQ4NL(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) IQ4NLMatrix.BLOCK_BYTES;
+            levels(data, block + 2, Numbers.f16(data.get(WeightMatrix.SHORT, block)), out, b * 32);
+        }
+    }
+
+    static void dequantizeIQ4XS(MemorySegment data, long base, int blocks, float[] out) {
+        for (int b = 0; b < blocks; b++) {
+            long block = base + b * (long) IQ4XSMatrix.BLOCK_BYTES;
+            float d = Numbers.f16(data.get(WeightMatrix.SHORT, block));
+            for (int j = 0; j < 8; j++) {
+                levels(data, block + 8 + 16 * j, d * IQ4XSMatrix.scale(data, block, j), out, b * 256 + 32 * j);
+            }
+        }
     }
 }

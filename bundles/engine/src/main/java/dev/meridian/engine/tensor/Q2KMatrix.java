@@ -55,6 +55,16 @@ public final class Q2KMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        LowBitKernels.dequantizeQ2K(data, row * rowBytes, cols / 256, out);
+    }
+
+    @Override
+    protected boolean dequantizesAtEveryWidth() {
+        return true;
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         for (int b = 0; b < cols / 256; b++) {

@@ -81,6 +81,16 @@ public final class Q3KMatrix extends WeightMatrix {
     }
 
     @Override
+    protected void dequantize(int row, float[] out) {
+        LowBitKernels.dequantizeQ3K(data, row * rowBytes, cols / 256, out);
+    }
+
+    @Override
+    protected boolean dequantizesAtEveryWidth() {
+        return true;
+    }
+
+    @Override
     public void row(int row, float[] out) {
         long base = row * rowBytes;
         int[] scales = new int[16];

@@ -94,8 +94,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
         for (int first = from; first < to; first += ROW_TILE) {
             int count = Math.min(ROW_TILE, to - first);
             for (int i = 0; i < count; i++) {
-                // the Vector API dequantizers step 8 or 16 floats per byte load; 128-bit vectors hold 4
-                if (Kernels.NARROW) {
+                // most Vector API dequantizers step 8 or 16 floats per byte load; 128-bit vectors hold 4
+                if (Kernels.NARROW && !dequantizesAtEveryWidth()) {
                     row(first + i, tile[i]);
                 } else {
                     dequantize(first + i, tile[i]);
@@ -128,6 +128,11 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
      */
     protected void dequantize(int row, float[] out) {
         row(row, out);
+    }
+
+    /** Whether {@link #dequantize} runs on 128-bit vectors too; where not, {@link #row} serves there. */
+    protected boolean dequantizesAtEveryWidth() {
+        return false;
     }
 
     /**
