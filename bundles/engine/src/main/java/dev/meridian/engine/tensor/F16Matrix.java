@@ -31,6 +31,11 @@ public final class F16Matrix extends WeightMatrix {
 
     @Override
     public float dot(int row, Activations x) {
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
         float[] v = ((Activations.Floats) x).values();
         long base = row * rowBytes;
         float sum = 0;

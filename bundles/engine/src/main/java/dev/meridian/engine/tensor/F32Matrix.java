@@ -21,6 +21,13 @@ public final class F32Matrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotF32(data, base, v, cols);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        float[] v = ((Activations.Floats) x).values();
+        long base = row * rowBytes;
         float sum = 0;
         for (int i = 0; i < cols; i++) {
             sum += data.get(FLOAT, base + i * 4L) * v[i];

@@ -54,6 +54,13 @@ public final class IQ4NLMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return LowBitKernels.dotIQ4NL(data, base, a, cols / 32);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8Blocks a = (Activations.Q8Blocks) x;
+        long base = row * rowBytes;
         float sum = 0;
         for (int b = 0; b < cols / 32; b++) {
             long block = base + b * (long) BLOCK_BYTES;

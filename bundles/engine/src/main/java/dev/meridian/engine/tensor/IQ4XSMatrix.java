@@ -36,6 +36,13 @@ public final class IQ4XSMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return LowBitKernels.dotIQ4XS(data, base, a, cols / 256);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
+        long base = row * rowBytes;
         float sum = 0;
         for (int b = 0; b < cols / 256; b++) {
             long block = base + b * (long) BLOCK_BYTES;

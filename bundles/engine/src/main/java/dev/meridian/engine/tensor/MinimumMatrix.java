@@ -44,6 +44,13 @@ public final class MinimumMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotWithMinimum(data, base, a, cols / 32, fifthBits);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8_1Blocks a = (Activations.Q8_1Blocks) x;
+        long base = row * rowBytes;
         float sum = 0;
         byte[] q = a.blocks().q();
         int[] values = new int[32];

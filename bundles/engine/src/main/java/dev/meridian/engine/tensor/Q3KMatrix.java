@@ -61,6 +61,13 @@ public final class Q3KMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return LowBitKernels.dotQ3K(data, base, a, cols / 256);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
+        long base = row * rowBytes;
         byte[] q = a.q();
         int[] scales = new int[16];
         float sum = 0;

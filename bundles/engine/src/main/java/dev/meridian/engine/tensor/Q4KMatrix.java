@@ -28,6 +28,13 @@ public final class Q4KMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotQ4K(data, base, a, cols / 256);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
+        long base = row * rowBytes;
         byte[] q = a.q();
         float sum = 0;
         for (int b = 0; b < cols / 256; b++) {

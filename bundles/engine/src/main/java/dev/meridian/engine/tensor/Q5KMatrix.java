@@ -37,6 +37,13 @@ public final class Q5KMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotQ5K(data, base, a, cols / 256);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
+        long base = row * rowBytes;
         byte[] q = a.q();
         float sum = 0;
         for (int b = 0; b < cols / 256; b++) {

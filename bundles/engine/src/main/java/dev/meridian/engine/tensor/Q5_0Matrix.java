@@ -32,6 +32,13 @@ public final class Q5_0Matrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotQ5_0(data, base, a, cols / 32);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8Blocks a = (Activations.Q8Blocks) x;
+        long base = row * rowBytes;
         float sum = 0;
         byte[] q = a.q();
         for (int b = 0; b < cols / 32; b++) {

@@ -46,6 +46,13 @@ public final class Q6KMatrix extends WeightMatrix {
         if (Kernels.VECTOR) {
             return VectorKernels.dotQ6K(data, base, a, cols / 256);
         }
+        return referenceDot(row, x);
+    }
+
+    @Override
+    float referenceDot(int row, Activations x) {
+        Activations.Q8KBlocks a = (Activations.Q8KBlocks) x;
+        long base = row * rowBytes;
         byte[] q = a.q();
         int[] values = new int[256];
         float sum = 0;

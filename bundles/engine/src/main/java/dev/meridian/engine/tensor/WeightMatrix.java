@@ -67,6 +67,13 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
     /** The dot product of row {@code row} with prepared activations. */
     public abstract float dot(int row, Activations x);
 
+    /**
+     * {@link #dot} on the scalar reference: integer sums per block, then the type's float expression per block,
+     * blocks in order. The Vector API kernels of Q3_K and Q6_K give exactly this at every width; the others scale
+     * the same integer sums lane by lane, in lanes of the width's own shape, and add them up at the end.
+     */
+    abstract float referenceDot(int row, Activations x);
+
     /** Dequantizes row {@code row} into {@code out} (embedding lookup). */
     public abstract void row(int row, float[] out);
 
