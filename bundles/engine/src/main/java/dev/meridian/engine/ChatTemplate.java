@@ -5,11 +5,11 @@ import java.util.List;
 
 /**
  * The chat formats the engine knows, recognised from a model's {@code tokenizer.chat_template}: ChatML (Qwen),
- * Llama 3 and Llama 2. A template the engine does not recognise is reported ({@link #recognise} throws), never
+ * Llama 3, Llama 2 and Mistral's (NeMo, Ministral: {@code [INST]} and {@code [/INST]} as control tokens). A template the engine does not recognise is reported ({@link #recognise} throws), never
  * guessed; a model without a template takes the plain text of the conversation ({@link #PLAIN}).
  */
 public enum ChatTemplate {
-    CHATML, LLAMA3, LLAMA2, PLAIN;
+    CHATML, LLAMA3, LLAMA2, MISTRAL, PLAIN;
 
     /** One message: role {@code system}, {@code user} or {@code assistant}. */
     public record Turn(String role, String content) {
@@ -27,19 +27,22 @@ public enum ChatTemplate {
             return LLAMA3;
         }
         if (template.contains("[INST]")) {
-            return LLAMA2;
+            // Llama 2 puts the system prompt in <<SYS>>; Mistral's Tekken-era templates write [INST] with no space
+            boolean mistral = !template.contains("<<SYS>>")
+                    && (template.contains("\"[INST]\"") || template.contains("'[INST]'"));
+            return mistral ? MISTRAL : LLAMA2;
         }
         throw new EngineException("the model's chat template is not one the engine knows (ChatML, Llama 3, "
-                + "Llama 2); set the chat template explicitly. It begins: "
+                + "Llama 2, Mistral); set the chat template explicitly. It begins: "
                 + template.substring(0, Math.min(80, template.length())).replace("\n", "\\n"));
     }
 
-    /** Parses a configured name ({@code chatml}, {@code llama3}, {@code llama2}, {@code plain}). */
+    /** Parses a configured name ({@code chatml}, {@code llama3}, {@code llama2}, {@code mistral}, {@code plain}). */
     public static ChatTemplate named(String name) {
         try {
             return valueOf(name.strip().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new EngineException("chat template '" + name + "' is not one of chatml, llama3, llama2, plain");
+            throw new EngineException("chat template '" + name + "' is not one of chatml, llama3, llama2, mistral, plain");
         }
     }
 
@@ -98,6 +101,31 @@ public enum ChatTemplate {
                             first = false;
                         }
                         default -> out.text(" " + turn.content().strip() + " ").control("</s>");
+                    }
+                }
+            }
+            case MISTRAL -> {
+                // as Mistral NeMo's template: the system message goes before the last user message
+                String system = null;
+                int lastUser = -1;
+                for (int i = 0; i < turns.size(); i++) {
+                    switch (turns.get(i).role()) {
+                        case "system" -> system = turns.get(i).content();
+                        case "user" -> lastUser = i;
+                        default -> {
+                        }
+                    }
+                }
+                out.control(bosText);
+                for (int i = 0; i < turns.size(); i++) {
+                    Turn turn = turns.get(i);
+                    switch (turn.role()) {
+                        case "system" -> {
+                        }
+                        case "user" -> out.control("[INST]")
+                                .text(i == lastUser && system != null ? system + "\n\n" + turn.content() : turn.content())
+                                .control("[/INST]");
+                        default -> out.text(turn.content()).control("</s>");
                     }
                 }
             }

@@ -26,7 +26,7 @@ public final class LocalModel implements AutoCloseable {
     /**
      * @param threads       kernel threads (at least 1)
      * @param contextLength positions per generation; 0 = the model's own, capped at 4096
-     * @param chatTemplate  {@code chatml}, {@code llama3}, {@code llama2}, {@code plain}, or {@code null} to recognise
+     * @param chatTemplate  {@code chatml}, {@code llama3}, {@code llama2}, {@code mistral}, {@code plain}, or {@code null} to recognise
      *                      the model's own
      */
     public record Options(int threads, int contextLength, String chatTemplate) {
@@ -178,8 +178,10 @@ public final class LocalModel implements AutoCloseable {
     public int[] chatPrompt(List<ChatTemplate.Turn> turns, BooleanSupplier cancelled) {
         ChatTemplate chat = chatTemplate();
         String bosText = tokenizer.bos() >= 0 ? tokenizer.vocabulary().token(tokenizer.bos()) : "";
-        ChatTemplate.Prompt prompt = chat.prompt(turns, chat == ChatTemplate.LLAMA3 ? "" : bosText);
-        // Llama 3's template starts with BOS itself; the others get it from the tokenizer when the model wants one.
+        boolean leadingBos = chat == ChatTemplate.LLAMA3 || chat == ChatTemplate.MISTRAL;
+        ChatTemplate.Prompt prompt = chat.prompt(turns, leadingBos ? "" : bosText);
+        // Llama 3's and Mistral's templates write BOS only at the start, Llama 2's before each later turn too: the
+        // first comes from the tokenizer, when the model wants one, never twice.
         // Control tokens only where the template put them: user text is never parsed for them.
         try {
             return tokenizer.encode(prompt.text(), true, prompt::controlAt,

@@ -3,28 +3,59 @@ package dev.meridian.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.meridian.engine.gguf.GgufFile;
 import dev.meridian.engine.tokenizer.Tokenizer;
 
-/** llama.cpp's own tokenizer test vectors: every case must give the same ids (no BOS, special tokens as text). */
+/**
+ * Tokenizer test vectors, llama.cpp's own and transformers.js's for vocabularies llama.cpp's tests do not ship here:
+ * every case must give the same ids (no BOS, special tokens as text).
+ */
 class TokenizerVectorsTest {
+
+    @TempDir
+    static Path dir;
 
     @ParameterizedTest
     @ValueSource(strings = { "ggml-vocab-gpt-2.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-qwen2.gguf" })
     void matchesLlamaCppVectors(String vocab) throws Exception {
         Path file = TestData.require("tokenizer/" + vocab);
-        List<String> inputs = inputs(Path.of(file + ".inp"));
-        List<String> expected = Files.readAllLines(Path.of(file + ".out"), StandardCharsets.UTF_8);
+        check(file, inputs(Path.of(file + ".inp")), Files.readAllLines(Path.of(file + ".out"), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Vocabularies kept in this module's test resources (gzipped GGUF), written from the model's own
+     * {@code tokenizer.json}, with the ids that transformers.js (an implementation independent of llama.cpp and of
+     * Meridian) gives for llama.cpp's test strings. See {@code src/test/resources/tokenizer/README.md}.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "ggml-vocab-tekken.gguf" })
+    void matchesReferenceVectorsOfBundledVocabularies(String vocab) throws Exception {
+        Path file = BundledVocabulary.unpack(vocab, dir);
+        Path inp = dir.resolve(vocab + ".inp");
+        try (InputStream in = BundledVocabulary.resource(vocab + ".inp")) {
+            Files.copy(in, inp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<String> expected;
+        try (InputStream in = BundledVocabulary.resource(vocab + ".out")) {
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+        check(file, inputs(inp), expected);
+    }
+
+    private static void check(Path file, List<String> inputs, List<String> expected) throws Exception {
         assertEquals(expected.size(), inputs.size(), "cases in .inp and .out");
         try (GgufFile gguf = GgufFile.open(file)) {
             Tokenizer tokenizer = Tokenizer.of(gguf);
@@ -37,7 +68,8 @@ class TokenizerVectorsTest {
                             + Arrays.toString(want) + " got " + Arrays.toString(ids));
                 }
             }
-            assertEquals(List.of(), failures, vocab + ": " + failures.size() + " of " + inputs.size() + " differ");
+            assertEquals(List.of(), failures, file.getFileName() + ": " + failures.size() + " of " + inputs.size()
+                    + " differ");
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import dev.meridian.engine.EngineException;
 
 /**
- * Byte-level BPE (the GPT-2 family: Qwen, Llama 3): the text is split by the model's pre-tokenizer expression, each
+ * Byte-level BPE (the GPT-2 family: Qwen, Llama 3, Mistral's Tekken): the text is split by the model's pre-tokenizer expression, each
  * piece's UTF-8 bytes are mapped to printable characters (GPT-2's byte-to-unicode table), and merges are applied by
  * rank.
  */
@@ -19,6 +19,10 @@ public final class ByteLevelBpe extends Tokenizer {
     private static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
     private static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
             + "\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Mistral's Tekken (Mistral NeMo, Ministral, Mistral Small 3): cased words split, digits one by one. */
+    private static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*"
+            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+"
+            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
             + "\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
@@ -49,11 +53,13 @@ public final class ByteLevelBpe extends Tokenizer {
             case "gpt-2", "gpt2", "default", "mpt", "olmo" -> GPT2;
             case "llama-bpe", "llama3", "smaug-bpe" -> LLAMA3;
             case "qwen2", "deepseek-r1-qwen" -> QWEN2;
+            case "tekken" -> TEKKEN;
             default -> throw new EngineException("pre-tokenizer '" + vocab.pre + "' is not supported (gpt-2, "
-                    + "llama-bpe and qwen2 are)");
+                    + "llama-bpe, qwen2 and tekken are)");
         };
         split = Pattern.compile(expression, Pattern.UNICODE_CHARACTER_CLASS);
-        ignoreMerges = expression == LLAMA3;
+        // these vocabularies take a whole piece that is a token as that token, whatever the merges would make
+        ignoreMerges = expression == LLAMA3 || expression == TEKKEN;
         for (int i = 0; i < vocab.merges.size(); i++) {
             ranks.putIfAbsent(vocab.merges.get(i), i);
         }
