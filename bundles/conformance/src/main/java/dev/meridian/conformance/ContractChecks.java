@@ -93,7 +93,7 @@ final class ContractChecks {
 
     private void answers() throws Exception {
         server.answerByDefault(wire.answer("Hello", " from", " the", " cloud"));
-        try (Subject.Instance instance = subject.configure("answer", Map.of())) {
+        try (Subject.Instance instance = subject.configure("answer", subject.roomy())) {
             Recorder recorder = new Recorder();
             instance.provider().stream(ChatRequest.of("Say hello").withOptions(GenerationOptions.DEFAULTS
                     .withMaxTokens(16)), recorder);
@@ -123,7 +123,7 @@ final class ContractChecks {
 
     private void answersConcurrently() throws Exception {
         server.answerByDefault(wire.paced(5, 10));
-        try (Subject.Instance instance = subject.configure("load", Map.of())) {
+        try (Subject.Instance instance = subject.configure("load", subject.roomy())) {
             List<Recorder> recorders = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 Recorder recorder = new Recorder();
