@@ -24,7 +24,7 @@ public final class Transformer {
         this.w = weights;
         this.parallel = parallel;
         inverseFrequencies = new float[c.ropeDims() / 2];
-        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0 / c.ropeDims());
+        float thetaScale = (float) StrictMath.pow(c.ropeBase(), -2.0 / c.ropeDims());
         float theta = 1f;
         for (int i = 0; i < inverseFrequencies.length; i++) {
             float factor = weights.ropeFactors == null ? 1f : weights.ropeFactors[i];
@@ -241,8 +241,8 @@ public final class Transformer {
         float[] table = new float[2 * half];
         for (int i = 0; i < half; i++) {
             float theta = position * inverseFrequencies[i];
-            table[i] = (float) Math.cos(theta);
-            table[half + i] = (float) Math.sin(theta);
+            table[i] = (float) StrictMath.cos(theta);
+            table[half + i] = (float) StrictMath.sin(theta);
         }
         return table;
     }

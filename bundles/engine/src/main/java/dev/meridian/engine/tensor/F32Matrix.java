@@ -19,20 +19,14 @@ public final class F32Matrix extends WeightMatrix {
         float[] v = ((Activations.Floats) x).values();
         long base = row * rowBytes;
         if (Kernels.VECTOR) {
-            return VectorKernels.dotF32(data, base, v, cols);
+            return FloatKernels.dot(data, base, v, cols);
         }
         return referenceDot(row, x);
     }
 
     @Override
     float referenceDot(int row, Activations x) {
-        float[] v = ((Activations.Floats) x).values();
-        long base = row * rowBytes;
-        float sum = 0;
-        for (int i = 0; i < cols; i++) {
-            sum += data.get(FLOAT, base + i * 4L) * v[i];
-        }
-        return sum;
+        return FloatOrder.dot(data, row * rowBytes, ((Activations.Floats) x).values(), cols);
     }
 
     @Override

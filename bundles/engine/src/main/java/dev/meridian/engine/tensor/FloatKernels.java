@@ -1,5 +1,8 @@
 package dev.meridian.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -8,10 +11,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float kernels on the Vector API besides the matrix products: the activation quantizers' rounding, and the
- * attention's and SwiGLU's arithmetic. Loaded only when {@link Kernels#VECTOR} says the Vector API is there.
+ * Float kernels on the Vector API besides the quantized matrix products: the activation quantizers' rounding, the
+ * dot products of floats (F32 weights, the attention), softmax's and SwiGLU's exponentials, in {@link FloatOrder}'s
+ * order, so that they give the scalar code's bits at every width. Loaded only when {@link Kernels#VECTOR} says the Vector API is there.
  */
 final class FloatKernels {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     private static final boolean NARROW = VectorKernels.NARROW;
     private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512
@@ -27,32 +32,97 @@ final class FloatKernels {
     private FloatKernels() {
     }
 
-    /** Float steps of at most 256 bits for the attention: a head (64 or 128 values) is a few of them. */
+    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
+
+    /** {@link FloatOrder#dot} on the Vector API: eight lanes in one 256-bit vector, or in two of 128 bits. */
     static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
-        FloatVector acc = FloatVector.zero(F256);
         int i = 0;
-        for (; i + F256.length() <= n; i += F256.length()) {
-            acc = FloatVector.fromArray(F256, a, aFrom + i).fma(FloatVector.fromArray(F256, b, bFrom + i), acc);
+        float sum;
+        if (NARROW) {
+            FloatVector low = FloatVector.zero(FOUR);
+            FloatVector high = FloatVector.zero(FOUR);
+            for (; i + FloatOrder.LANES <= n; i += FloatOrder.LANES) {
+                low = FloatVector.fromArray(FOUR, a, aFrom + i).fma(FloatVector.fromArray(FOUR, b, bFrom + i), low);
+                high = FloatVector.fromArray(FOUR, a, aFrom + i + 4)
+                        .fma(FloatVector.fromArray(FOUR, b, bFrom + i + 4), high);
+            }
+            sum = FloatOrder.combine(low.lane(0), low.lane(1), low.lane(2), low.lane(3), high.lane(0), high.lane(1),
+                    high.lane(2), high.lane(3));
+        } else {
+            FloatVector acc = FloatVector.zero(EIGHT);
+            for (; i + FloatOrder.LANES <= n; i += FloatOrder.LANES) {
+                acc = FloatVector.fromArray(EIGHT, a, aFrom + i).fma(FloatVector.fromArray(EIGHT, b, bFrom + i), acc);
+            }
+            sum = FloatOrder.combine(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5),
+                    acc.lane(6), acc.lane(7));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            sum += a[aFrom + i] * b[bFrom + i];
+            sum = Math.fma(a[aFrom + i], b[bFrom + i], sum);
         }
         return sum;
     }
 
-    static double exponentials(float[] scores, int n, float max) {
-        double sum = 0;
+    /** {@link FloatOrder#dot(MemorySegment, long, float[], int)} on the Vector API: F32 weights in the file. */
+    static float dot(MemorySegment data, long base, float[] x, int n) {
         int i = 0;
-        for (; i + F.length() <= n; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, scores, i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+        float sum;
+        if (NARROW) {
+            FloatVector low = FloatVector.zero(FOUR);
+            FloatVector high = FloatVector.zero(FOUR);
+            for (; i + FloatOrder.LANES <= n; i += FloatOrder.LANES) {
+                low = FloatVector.fromMemorySegment(FOUR, data, base + i * 4L, LE)
+                        .fma(FloatVector.fromArray(FOUR, x, i), low);
+                high = FloatVector.fromMemorySegment(FOUR, data, base + (i + 4) * 4L, LE)
+                        .fma(FloatVector.fromArray(FOUR, x, i + 4), high);
+            }
+            sum = FloatOrder.combine(low.lane(0), low.lane(1), low.lane(2), low.lane(3), high.lane(0), high.lane(1),
+                    high.lane(2), high.lane(3));
+        } else {
+            FloatVector acc = FloatVector.zero(EIGHT);
+            for (; i + FloatOrder.LANES <= n; i += FloatOrder.LANES) {
+                acc = FloatVector.fromMemorySegment(EIGHT, data, base + i * 4L, LE)
+                        .fma(FloatVector.fromArray(EIGHT, x, i), acc);
+            }
+            sum = FloatOrder.combine(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5),
+                    acc.lane(6), acc.lane(7));
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(scores[i] - max);
-            scores[i] = e;
-            sum += e;
+            sum = Math.fma(data.get(WeightMatrix.FLOAT, base + i * 4L), x[i], sum);
+        }
+        return sum;
+    }
+
+    /** {@link FloatOrder#exp} lane by lane, operation for operation. */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(FloatOrder.EXP_MIN).min(FloatOrder.EXP_MAX);
+        FloatVector k = v.mul(FloatOrder.LOG2E).add(FloatOrder.ROUNDING).sub(FloatOrder.ROUNDING);
+        FloatVector r = k.fma(FloatVector.broadcast(x.species(), -FloatOrder.LN2_HIGH), v);
+        r = k.fma(FloatVector.broadcast(x.species(), -FloatOrder.LN2_LOW), r);
+        FloatVector p = FloatVector.broadcast(x.species(), FloatOrder.C7).fma(r,
+                FloatVector.broadcast(x.species(), FloatOrder.C6));
+        p = p.fma(r, FloatVector.broadcast(x.species(), FloatOrder.C5));
+        p = p.fma(r, FloatVector.broadcast(x.species(), FloatOrder.C4));
+        p = p.fma(r, FloatVector.broadcast(x.species(), FloatOrder.C3));
+        p = p.fma(r, FloatVector.broadcast(x.species(), FloatOrder.C2));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
+        p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
+        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** As {@link Vectors#exponentials}: the exponentials lane by lane, their sum in order as doubles. */
+    static double exponentials(float[] scores, int n, float max) {
+        int i = 0;
+        for (; i + F.length() <= n; i += F.length()) {
+            exp(FloatVector.fromArray(F, scores, i).sub(max)).intoArray(scores, i);
+        }
+        for (; i < n; i++) {
+            scores[i] = FloatOrder.exp(scores[i] - max);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += scores[j];
         }
         return sum;
     }
@@ -61,12 +131,11 @@ final class FloatKernels {
         int i = from;
         for (; i + F.length() <= to; i += F.length()) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i))
-                    .intoArray(gate, i);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < to; i++) {
             float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            gate[i] = g / (FloatOrder.exp(-g) + 1f) * up[i];
         }
     }
 
@@ -78,7 +147,7 @@ final class FloatKernels {
                     .intoArray(y, yFrom + i);
         }
         for (; i < n; i++) {
-            y[yFrom + i] += w * x[xFrom + i];
+            y[yFrom + i] = Math.fma(x[xFrom + i], w, y[yFrom + i]);
         }
     }
 

@@ -48,19 +48,6 @@ final class NarrowKernels {
                 .add(ints.lanewise(VectorOperators.ASHR, 16));
     }
 
-    static float dotF32(MemorySegment data, long base, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            acc = FloatVector.fromMemorySegment(F, data, base + i * 4L, LE).fma(FloatVector.fromArray(F, x, i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += data.get(WeightMatrix.FLOAT, base + i * 4L) * x[i];
-        }
-        return sum;
-    }
-
     /** Q8_0: two products per short lane (at most 2 * 128 * 127, which fits), then pairs as ints. */
     static float dotQ8_0(MemorySegment data, long base, Activations.Q8Blocks a, int blocks) {
         short[] x = a.wide();
@@ -198,7 +185,6 @@ final class NarrowKernels {
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
-
 
     /**
      * Q5_K: {@link #dotQ4K} with a fifth bit for every value, from the 32 bytes before the nibbles (bit {@code 2 k} of

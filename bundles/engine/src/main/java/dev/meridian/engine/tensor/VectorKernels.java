@@ -50,23 +50,6 @@ final class VectorKernels {
         return (WIDE ? 512 : NARROW ? 128 : 256) + "-bit";
     }
 
-    static float dotF32(MemorySegment data, long base, float[] x, int n) {
-        if (NARROW) {
-            return NarrowKernels.dotF32(data, base, x, n);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        int bound = F.loopBound(n);
-        for (; i < bound; i += F.length()) {
-            acc = FloatVector.fromMemorySegment(F, data, base + i * 4L, LE).fma(FloatVector.fromArray(F, x, i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += data.get(WeightMatrix.FLOAT, base + i * 4L) * x[i];
-        }
-        return sum;
-    }
-
     /** The products of {@code S.length()} weight bytes at {@code offset} with shorts of {@code x}, as int lanes. */
     private static IntVector products(MemorySegment data, long offset, short[] x, int at) {
         ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(BS, data, offset, LE)

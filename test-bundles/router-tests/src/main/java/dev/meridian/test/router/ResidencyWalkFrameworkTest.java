@@ -214,12 +214,17 @@ class ResidencyWalkFrameworkTest {
             configuration.update(properties);
             policyConfigurations.put(name, configuration);
         }
-        Policies.await(() -> REGIONS.stream().allMatch(r -> Objects.equals(
-                policies.get(r) == null ? null : policies.get(r).scopes(),
-                routing.policies().get(r) == null ? null : routing.policies().get(r).scopes())
-                && Objects.equals(policies.get(r) == null ? null : policies.get(r).consentRequired(),
-                        routing.policies().get(r) == null ? null : routing.policies().get(r).consentRequired())),
-                "the walk's policies are in force");
+        Policies.await(() -> {
+            // one snapshot per look: the router's map may lose a region between two calls
+            Map<String, RegionPolicy> live = routing.policies();
+            return REGIONS.stream().allMatch(r -> {
+                RegionPolicy want = policies.get(r);
+                RegionPolicy now = live.get(r);
+                return Objects.equals(want == null ? null : want.scopes(), now == null ? null : now.scopes())
+                        && Objects.equals(want == null ? null : want.consentRequired(),
+                                now == null ? null : now.consentRequired());
+            });
+        }, "the walk's policies are in force");
     }
 
     private void changeTrust() throws Exception {
