@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * which differs between its vector and scalar forms. This class holds the scalar forms; {@link FloatKernels} the
  * vector ones, operation for operation.
  */
-public final class FloatOrder {
+final class FloatOrder {
     /** Lanes of a sum of products. */
     static final int LANES = 8;
     /** exp's input range: below, 2^k would be subnormal; above, infinite. */
@@ -42,7 +42,7 @@ public final class FloatOrder {
     }
 
     /** {@code Σ a[aFrom + i] * b[bFrom + i]} for {@code i < n}, in the order above. */
-    public static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
+    static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
         float[] lanes = new float[LANES];
         int i = 0;
         for (; i + LANES <= n; i += LANES) {
@@ -78,7 +78,7 @@ public final class FloatOrder {
      * that range the value at its nearer end (0 and infinity are never needed here: softmax takes x <= 0, SiLU
      * divides by 1 + e^-x).
      */
-    public static float exp(float x) {
+    static float exp(float x) {
         float v = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
         float k = v * LOG2E + ROUNDING - ROUNDING;
         float r = Math.fma(k, -LN2_HIGH, v);
