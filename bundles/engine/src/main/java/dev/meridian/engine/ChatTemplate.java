@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The chat formats the engine knows, recognised from a model's {@code tokenizer.chat_template}: ChatML (Qwen),
- * Llama 3, Llama 2 and Mistral's (NeMo, Ministral: {@code [INST]} and {@code [/INST]} as control tokens). A template the engine does not recognise is reported ({@link #recognise} throws), never
- * guessed; a model without a template takes the plain text of the conversation ({@link #PLAIN}).
+ * Llama 3, Llama 2 and Mistral's (NeMo, Ministral: {@code [INST]} and {@code [/INST]} as control tokens). A template
+ * the engine does not recognise is reported ({@link #recognise} throws), never guessed; a model without a template
+ * takes the plain text of the conversation ({@link #PLAIN}).
  */
 public enum ChatTemplate {
     CHATML, LLAMA3, LLAMA2, MISTRAL, PLAIN;
@@ -42,7 +43,8 @@ public enum ChatTemplate {
         try {
             return valueOf(name.strip().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new EngineException("chat template '" + name + "' is not one of chatml, llama3, llama2, mistral, plain");
+            throw new EngineException("chat template '" + name
+                    + "' is not one of chatml, llama3, llama2, mistral, plain");
         }
     }
 
@@ -122,9 +124,8 @@ public enum ChatTemplate {
                     switch (turn.role()) {
                         case "system" -> {
                         }
-                        case "user" -> out.control("[INST]")
-                                .text(i == lastUser && system != null ? system + "\n\n" + turn.content() : turn.content())
-                                .control("[/INST]");
+                        case "user" -> out.control("[INST]").text(i == lastUser && system != null
+                                ? system + "\n\n" + turn.content() : turn.content()).control("[/INST]");
                         default -> out.text(turn.content()).control("</s>");
                     }
                 }

@@ -26,8 +26,8 @@ public final class LocalModel implements AutoCloseable {
     /**
      * @param threads       kernel threads (at least 1)
      * @param contextLength positions per generation; 0 = the model's own, capped at 4096
-     * @param chatTemplate  {@code chatml}, {@code llama3}, {@code llama2}, {@code mistral}, {@code plain}, or {@code null} to recognise
-     *                      the model's own
+     * @param chatTemplate  {@code chatml}, {@code llama3}, {@code llama2}, {@code mistral}, {@code plain}, or
+     *                      {@code null} to recognise the model's own
      */
     public record Options(int threads, int contextLength, String chatTemplate) {
         public static Options defaults() {

@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float kernels on the Vector API besides the quantized matrix products: the activation quantizers' rounding, the
  * dot products of floats (F32 weights, the attention), softmax's and SwiGLU's exponentials, in {@link FloatOrder}'s
- * order, so that they give the scalar code's bits at every width. Loaded only when {@link Kernels#VECTOR} says the Vector API is there.
+ * order, so that they give the scalar code's bits at every width. Loaded only when {@link Kernels#VECTOR} says the
+ * Vector API is there.
  */
 final class FloatKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -26,14 +27,12 @@ final class FloatKernels {
     private static final VectorSpecies<Integer> IF = WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     private static final VectorSpecies<Short> SF = WIDE ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
     private static final VectorSpecies<Byte> BF = WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-    /** Added and subtracted, rounds a float below 2^22 in magnitude to an integer, ties to even (as Math.rint). */
-    private static final float ROUNDING = 12582912f; // 1.5 * 2^23
+    /** The eight lanes of {@link FloatOrder}'s sums: one 256-bit vector, or two of 128 bits. */
+    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
 
     private FloatKernels() {
     }
-
-    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
 
     /** {@link FloatOrder#dot} on the Vector API: eight lanes in one 256-bit vector, or in two of 128 bits. */
     static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
@@ -161,7 +160,7 @@ final class FloatKernels {
         if (NARROW) {
             // no 4-byte vector to store four lanes into; the same float operations, one value at a time
             for (int i = from; i < from + count; i++) {
-                float rounded = Math.min(x[i] * inverse + ROUNDING - ROUNDING, (float) limit);
+                float rounded = Math.min(x[i] * inverse + FloatOrder.ROUNDING - FloatOrder.ROUNDING, (float) limit);
                 q[i] = (byte) (int) rounded;
                 wide[i] = (short) (int) rounded;
                 dequantized[i] = rounded * d;
@@ -169,7 +168,8 @@ final class FloatKernels {
             return;
         }
         for (int i = from; i < from + count; i += F.length()) {
-            FloatVector rounded = FloatVector.fromArray(F, x, i).mul(inverse).add(ROUNDING).sub(ROUNDING)
+            FloatVector rounded = FloatVector.fromArray(F, x, i).mul(inverse).add(FloatOrder.ROUNDING)
+                    .sub(FloatOrder.ROUNDING)
                     .min((float) limit);
             IntVector v = (IntVector) rounded.convertShape(VectorOperators.F2I, IF, 0);
             ((ByteVector) v.convertShape(VectorOperators.I2B, BF, 0)).intoArray(q, i);

@@ -23,7 +23,7 @@ final class FloatOrder {
     /** ln 2 in two parts (Cody and Waite): k ln 2 subtracted exactly for the k that occur here. */
     static final float LN2_HIGH = 0.693359375f;
     static final float LN2_LOW = -2.12194440e-4f;
-    /** Added and subtracted, rounds a float below 2^22 in magnitude to an integer, ties to even. */
+    /** Added and subtracted, rounds a float below 2^22 in magnitude to an integer, ties to even (as Math.rint). */
     static final float ROUNDING = 12582912f; // 1.5 * 2^23
     /** exp(r) for |r| <= ln 2 / 2: Taylor to r^7 (the next term is below 1e-8 relative). */
     static final float C2 = 1f / 2;

@@ -48,7 +48,8 @@ public final class IQ4XSMatrix extends WeightMatrix {
             long block = base + b * (long) BLOCK_BYTES;
             int total = 0;
             for (int j = 0; j < 8; j++) {
-                total += scale(data, block, j) * IQ4NLMatrix.blockSum(data, block + 8 + 16 * j, a.q(), b * 256 + 32 * j);
+                total += scale(data, block, j)
+                        * IQ4NLMatrix.blockSum(data, block + 8 + 16 * j, a.q(), b * 256 + 32 * j);
             }
             sum += Numbers.f16(data.get(SHORT, block)) * a.d()[b] * total;
         }

@@ -2,6 +2,7 @@ package dev.meridian.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Q3_K weights: super-blocks of 256 values (110 bytes): 32 bytes of high bits, 64 bytes of low 2-bit pairs, 12 bytes
@@ -11,8 +12,8 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q3KMatrix extends WeightMatrix {
     static final int BLOCK_BYTES = 110;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     Q3KMatrix(MemorySegment data, int rows, int cols, long rowBytes) {
         super(data, rows, cols, rowBytes);

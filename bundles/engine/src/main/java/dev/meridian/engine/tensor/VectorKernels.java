@@ -24,7 +24,6 @@ final class VectorKernels {
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     /** 128-bit vectors only (NEON-class CPUs; here {@code -XX:MaxVectorSize=16}): {@link NarrowKernels} decode. */
     static final boolean NARROW = FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256;
-    private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     /** Shorts per step: 32 (one Q8_0 block) on 512-bit CPUs, 16 on 256-bit ones. */
     private static final VectorSpecies<Short> S = WIDE ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
     private static final VectorSpecies<Byte> BS = WIDE ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 import dev.meridian.engine.EngineException;
 
 /**
- * Byte-level BPE (the GPT-2 family: Qwen, Llama 3, Mistral's Tekken): the text is split by the model's pre-tokenizer expression, each
+ * Byte-level BPE (the GPT-2 family: Qwen, Llama 3, Mistral's Tekken): the text is split by the model's
+ * pre-tokenizer expression, each
  * piece's UTF-8 bytes are mapped to printable characters (GPT-2's byte-to-unicode table), and merges are applied by
  * rank.
  */

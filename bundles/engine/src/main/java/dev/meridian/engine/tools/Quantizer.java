@@ -9,8 +9,8 @@ import dev.meridian.engine.tensor.Numbers;
 
 /**
  * Encodes float rows into GGUF tensor types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K,
- * Q6_K, IQ4_NL and IQ4_XS. Simple, valid encodings (round to nearest with per-block scales; no search for the best scales as llama.cpp's quantizer does), for
- * random-weight models and for tests.
+ * Q6_K, IQ4_NL and IQ4_XS. Simple, valid encodings (round to nearest with per-block scales; no search for the best
+ * scales as llama.cpp's quantizer does), for random-weight models and for tests.
  */
 public final class Quantizer {
     private Quantizer() {

@@ -72,7 +72,8 @@ public final class LocalProvider implements ModelProvider {
         @AttributeDefinition(description = "Context length in tokens; 0 = the model's, capped at 4096")
         int contextLength() default 0;
 
-        @AttributeDefinition(description = "chatml, llama3, llama2, mistral, plain; empty = from the model", required = false)
+        @AttributeDefinition(description = "chatml, llama3, llama2, mistral, plain; empty = from the model",
+                required = false)
         String chatTemplate() default "";
 
         @AttributeDefinition(description = "Default maximum tokens of an answer")
