@@ -45,6 +45,9 @@ import jakarta.servlet.http.HttpServletResponse;
 @Designate(ocd = GatewayConfig.class)
 @HttpWhiteboardServletPattern({ "/v1/*", "/health" })
 public final class GatewayServlet extends HttpServlet {
+    /** How much of an oversized body is read and dropped so that its client gets the 413; past it, it is cut off. */
+    private static final long DISCARD_LIMIT = 16L << 20;
+
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServlet.class);
     private static final long POLL_MILLIS = 250;
@@ -348,18 +351,34 @@ public final class GatewayServlet extends HttpServlet {
         send(response, 200, model);
     }
 
-    /** The body, refused with 413 past the limit before more than the limit is read. */
+    /**
+     * The body, refused with 413 past the limit before more than the limit is kept. The rest of an oversized body is
+     * read and dropped, up to {@link #DISCARD_LIMIT}: a server that closes on a client still sending makes the client
+     * see a reset connection rather than the 413.
+     */
     private byte[] boundedBody(HttpServletRequest request) throws IOException, ApiError {
         int limit = settings.maxBodyBytes();
-        if (request.getContentLengthLong() > limit) {
-            throw tooLarge(limit);
-        }
         try (InputStream in = request.getInputStream()) {
+            if (request.getContentLengthLong() > limit) {
+                discard(in);
+                throw tooLarge(limit);
+            }
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
+                discard(in);
                 throw tooLarge(limit);
             }
             return body;
+        }
+    }
+
+    /** Reads and drops what is left of a body, at most {@link #DISCARD_LIMIT} bytes. */
+    private static void discard(InputStream in) throws IOException {
+        byte[] buffer = new byte[16 << 10];
+        long left = DISCARD_LIMIT;
+        int n;
+        while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+            left -= n;
         }
     }
 

@@ -20,7 +20,7 @@ final class FloatProduct {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
-    /** The product's float steps: 128 bits where that is all there is (its rows then come from the scalar row()). */
+    /** The dequantizers' float steps. */
     private static final VectorSpecies<Float> F = WIDE ? FloatVector.SPECIES_512
             : VectorKernels.NARROW ? FloatVector.SPECIES_128 : FloatVector.SPECIES_256;
     /** Bytes per step of the dequantizers: one per float lane. */
@@ -173,113 +173,106 @@ final class FloatProduct {
         ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, at);
     }
 
+    /** The eight lanes of {@link FloatOrder}'s sums: one 256-bit vector, or two sweeps of 128 bits. */
+    private static final VectorSpecies<Float> LANES = VectorKernels.NARROW ? FloatVector.SPECIES_128
+            : FloatVector.SPECIES_256;
+
     /**
-     * {@code out[t][row0 + i] = w[i] · x[t]} for {@code i < rows} and every {@code t}: a float matrix product, four
-     * rows by four vectors per pass (16 accumulators), the four rows staying in cache while the vectors go by.
-     * {@code w} has a multiple of four rows (those past {@code rows} are computed and dropped); {@code cols} is a
-     * multiple of the vector length.
+     * {@code out[t][row0 + i] = w[i] · x[t]} for {@code i < rows} and every {@code t}, each product in
+     * {@link FloatOrder}'s order, the same bits as {@link FloatOrder#dot} at every width: four rows by four vectors
+     * per pass (16 accumulators of eight lanes; on 128-bit vectors, lanes 0-3 in one sweep and 4-7 in a second), the
+     * four rows staying in cache while the vectors go by. {@code w} has a multiple of four rows (those past
+     * {@code rows} are computed and dropped); {@code cols} is a multiple of eight.
      */
     static void multiplyTile(float[][] w, int rows, float[][] x, float[][] out, int row0, int cols) {
-        float[] results = new float[16];
+        float[][] lanes = new float[16][FloatOrder.LANES];
         for (int i = 0; i < rows; i += 4) {
-            int t = 0;
-            for (; t + 4 <= x.length; t += 4) {
-                fourByFour(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], x[t + 1], x[t + 2], x[t + 3], cols, results);
-                for (int v = 0; v < 4; v++) {
-                    for (int r = 0; r < Math.min(4, rows - i); r++) {
-                        out[t + v][row0 + i + r] = results[4 * v + r];
-                    }
+            for (int t = 0; t < x.length; t += 4) {
+                float[] x0 = x[t];
+                float[] x1 = x[Math.min(t + 1, x.length - 1)]; // past the batch: computed and dropped
+                float[] x2 = x[Math.min(t + 2, x.length - 1)];
+                float[] x3 = x[Math.min(t + 3, x.length - 1)];
+                for (int first = 0; first < FloatOrder.LANES; first += LANES.length()) {
+                    fourByFour(w[i], w[i + 1], w[i + 2], w[i + 3], x0, x1, x2, x3, cols, first, lanes);
                 }
-            }
-            for (; t < x.length; t++) {
-                fourByOne(w[i], w[i + 1], w[i + 2], w[i + 3], x[t], cols, results);
-                for (int r = 0; r < Math.min(4, rows - i); r++) {
-                    out[t][row0 + i + r] = results[r];
-                }
+                store(lanes, out, t, Math.min(4, x.length - t), row0 + i, Math.min(4, rows - i));
             }
         }
     }
 
-    /** {@code out[4 * v + r] = w_r · x_v}. */
+    /** {@code out[t + v][row + r]} from the eight lanes of product {@code 4 v + r}. */
+    private static void store(float[][] lanes, float[][] out, int t, int vectors, int row, int rows) {
+        for (int v = 0; v < vectors; v++) {
+            for (int r = 0; r < rows; r++) {
+                float[] l = lanes[4 * v + r];
+                out[t + v][row + r] = FloatOrder.combine(l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]);
+            }
+        }
+    }
+
+    /**
+     * Lanes {@code first..first + LANES.length()} of the 16 products {@code w_r · x_v}, into
+     * {@code lanes[4 * v + r]}: columns {@code k + first + j} for {@code k} in steps of eight.
+     */
     private static void fourByFour(float[] w0, float[] w1, float[] w2, float[] w3, float[] x0, float[] x1,
-            float[] x2, float[] x3, int cols, float[] out) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = FloatVector.zero(F);
-        FloatVector a02 = FloatVector.zero(F);
-        FloatVector a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F);
-        FloatVector a11 = FloatVector.zero(F);
-        FloatVector a12 = FloatVector.zero(F);
-        FloatVector a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F);
-        FloatVector a21 = FloatVector.zero(F);
-        FloatVector a22 = FloatVector.zero(F);
-        FloatVector a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F);
-        FloatVector a31 = FloatVector.zero(F);
-        FloatVector a32 = FloatVector.zero(F);
-        FloatVector a33 = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector r0 = FloatVector.fromArray(F, w0, k);
-            FloatVector r1 = FloatVector.fromArray(F, w1, k);
-            FloatVector r2 = FloatVector.fromArray(F, w2, k);
-            FloatVector r3 = FloatVector.fromArray(F, w3, k);
-            FloatVector v = FloatVector.fromArray(F, x0, k);
+            float[] x2, float[] x3, int cols, int first, float[][] lanes) {
+        FloatVector a00 = FloatVector.zero(LANES);
+        FloatVector a01 = FloatVector.zero(LANES);
+        FloatVector a02 = FloatVector.zero(LANES);
+        FloatVector a03 = FloatVector.zero(LANES);
+        FloatVector a10 = FloatVector.zero(LANES);
+        FloatVector a11 = FloatVector.zero(LANES);
+        FloatVector a12 = FloatVector.zero(LANES);
+        FloatVector a13 = FloatVector.zero(LANES);
+        FloatVector a20 = FloatVector.zero(LANES);
+        FloatVector a21 = FloatVector.zero(LANES);
+        FloatVector a22 = FloatVector.zero(LANES);
+        FloatVector a23 = FloatVector.zero(LANES);
+        FloatVector a30 = FloatVector.zero(LANES);
+        FloatVector a31 = FloatVector.zero(LANES);
+        FloatVector a32 = FloatVector.zero(LANES);
+        FloatVector a33 = FloatVector.zero(LANES);
+        for (int k = first; k < cols; k += FloatOrder.LANES) {
+            FloatVector r0 = FloatVector.fromArray(LANES, w0, k);
+            FloatVector r1 = FloatVector.fromArray(LANES, w1, k);
+            FloatVector r2 = FloatVector.fromArray(LANES, w2, k);
+            FloatVector r3 = FloatVector.fromArray(LANES, w3, k);
+            FloatVector v = FloatVector.fromArray(LANES, x0, k);
             a00 = r0.fma(v, a00);
             a01 = r1.fma(v, a01);
             a02 = r2.fma(v, a02);
             a03 = r3.fma(v, a03);
-            v = FloatVector.fromArray(F, x1, k);
+            v = FloatVector.fromArray(LANES, x1, k);
             a10 = r0.fma(v, a10);
             a11 = r1.fma(v, a11);
             a12 = r2.fma(v, a12);
             a13 = r3.fma(v, a13);
-            v = FloatVector.fromArray(F, x2, k);
+            v = FloatVector.fromArray(LANES, x2, k);
             a20 = r0.fma(v, a20);
             a21 = r1.fma(v, a21);
             a22 = r2.fma(v, a22);
             a23 = r3.fma(v, a23);
-            v = FloatVector.fromArray(F, x3, k);
+            v = FloatVector.fromArray(LANES, x3, k);
             a30 = r0.fma(v, a30);
             a31 = r1.fma(v, a31);
             a32 = r2.fma(v, a32);
             a33 = r3.fma(v, a33);
         }
-        out[0] = a00.reduceLanes(VectorOperators.ADD);
-        out[1] = a01.reduceLanes(VectorOperators.ADD);
-        out[2] = a02.reduceLanes(VectorOperators.ADD);
-        out[3] = a03.reduceLanes(VectorOperators.ADD);
-        out[4] = a10.reduceLanes(VectorOperators.ADD);
-        out[5] = a11.reduceLanes(VectorOperators.ADD);
-        out[6] = a12.reduceLanes(VectorOperators.ADD);
-        out[7] = a13.reduceLanes(VectorOperators.ADD);
-        out[8] = a20.reduceLanes(VectorOperators.ADD);
-        out[9] = a21.reduceLanes(VectorOperators.ADD);
-        out[10] = a22.reduceLanes(VectorOperators.ADD);
-        out[11] = a23.reduceLanes(VectorOperators.ADD);
-        out[12] = a30.reduceLanes(VectorOperators.ADD);
-        out[13] = a31.reduceLanes(VectorOperators.ADD);
-        out[14] = a32.reduceLanes(VectorOperators.ADD);
-        out[15] = a33.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code out[r] = w_r · x}. */
-    private static void fourByOne(float[] w0, float[] w1, float[] w2, float[] w3, float[] x, int cols,
-            float[] out) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        for (int k = 0; k < cols; k += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, k);
-            a0 = FloatVector.fromArray(F, w0, k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w1, k).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w2, k).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w3, k).fma(v, a3);
-        }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        a00.intoArray(lanes[0], first);
+        a01.intoArray(lanes[1], first);
+        a02.intoArray(lanes[2], first);
+        a03.intoArray(lanes[3], first);
+        a10.intoArray(lanes[4], first);
+        a11.intoArray(lanes[5], first);
+        a12.intoArray(lanes[6], first);
+        a13.intoArray(lanes[7], first);
+        a20.intoArray(lanes[8], first);
+        a21.intoArray(lanes[9], first);
+        a22.intoArray(lanes[10], first);
+        a23.intoArray(lanes[11], first);
+        a30.intoArray(lanes[12], first);
+        a31.intoArray(lanes[13], first);
+        a32.intoArray(lanes[14], first);
+        a33.intoArray(lanes[15], first);
     }
 }

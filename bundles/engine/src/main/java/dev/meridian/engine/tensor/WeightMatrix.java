@@ -87,12 +87,14 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
     /**
      * {@code out[t][r] = dot(r, x[t])} for rows {@code [from, to)}, for a batch of vectors (prompt processing).
      * Quantized types with enough vectors take the float product: each row is dequantized once (exactly: a small
-     * integer times its F16 scale) and multiplied with the dequantized 8-bit activations in float, four rows by four
-     * vectors at a time. The activations are quantized as for {@link #dot}; only the rounding of the sums differs
-     * (relative 1e-6), where the integer kernels would convert every block's sum to float and scale it.
+     * integer times its F16 scale) and multiplied with the dequantized 8-bit activations in float, in
+     * {@link FloatOrder}'s order (on the Vector API four rows by four vectors at a time), so a batch gives the same
+     * bits at every width and on the scalar code. The activations are quantized as for {@link #dot}; only the
+     * rounding of the sums differs from it (relative 1e-6), where the integer kernels convert every block's sum to
+     * float and scale it.
      */
     public void multiply(Activations[] x, float[][] out, int from, int to) {
-        float[][] dequantized = Kernels.VECTOR && x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
+        float[][] dequantized = x.length >= FLOAT_PRODUCT_MIN ? dequantized(x) : null;
         if (dequantized == null) {
             multiplyByDots(x, out, from, to);
             return;
@@ -102,13 +104,21 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
             int count = Math.min(ROW_TILE, to - first);
             for (int i = 0; i < count; i++) {
                 // most Vector API dequantizers step 8 or 16 floats per byte load; 128-bit vectors hold 4
-                if (Kernels.NARROW && !dequantizesAtEveryWidth()) {
+                if (!Kernels.VECTOR || Kernels.NARROW && !dequantizesAtEveryWidth()) {
                     row(first + i, tile[i]);
                 } else {
                     dequantize(first + i, tile[i]);
                 }
             }
-            FloatProduct.multiplyTile(tile, count, dequantized, out, first, cols);
+            if (Kernels.VECTOR) {
+                FloatProduct.multiplyTile(tile, count, dequantized, out, first, cols);
+            } else {
+                for (int i = 0; i < count; i++) {
+                    for (int t = 0; t < dequantized.length; t++) {
+                        out[t][first + i] = FloatOrder.dot(tile[i], 0, dequantized[t], 0, cols);
+                    }
+                }
+            }
         }
     }
 
@@ -130,8 +140,8 @@ public abstract sealed class WeightMatrix permits F32Matrix, F16Matrix, Q8_0Matr
     }
 
     /**
-     * Row {@code row} as floats for the batched float product, which runs only on the Vector API: the types override
-     * it with their Vector API dequantizer; {@link #row} serves the others.
+     * Row {@code row} as floats for the batched float product on the Vector API, the same values as {@link #row}: the
+     * types override it with their Vector API dequantizer; {@link #row} serves the others.
      */
     protected void dequantize(int row, float[] out) {
         row(row, out);

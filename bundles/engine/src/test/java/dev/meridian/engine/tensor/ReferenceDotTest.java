@@ -67,4 +67,43 @@ class ReferenceDotTest {
             }
         }
     }
+
+    /**
+     * The Vector API dequantizers of the prompt product give {@link WeightMatrix#row}'s values bit for bit (widths
+     * where the product takes {@code row} itself have nothing to compare): the product's inputs are then the same at
+     * every width, and so, in {@link FloatOrder}'s order, are its sums.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, mode = EnumSource.Mode.EXCLUDE, names = { "F32", "F16", "BF16" })
+    void dequantizerGivesTheRowsValues(GgmlType type) throws Exception {
+        int rows = 6;
+        int cols = 1024;
+        SplittableRandom random = new SplittableRandom(200 + type.id);
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        float[] w = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < cols; i++) {
+                w[i] = (float) (random.nextGaussian() * (i % 41 == 0 ? 4 : 0.5));
+            }
+            data.writeBytes(Quantizer.encode(type, w));
+        }
+        Path file = dir.resolve("rows-" + type + ".gguf");
+        new GgufWriter().tensor("w", type, data.toByteArray(), cols, rows).write(file);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            WeightMatrix matrix = WeightMatrix.of(gguf.tensor("w"));
+            org.junit.jupiter.api.Assumptions.assumeTrue(Kernels.VECTOR
+                    && (!Kernels.NARROW || matrix.dequantizesAtEveryWidth()),
+                    "the prompt product takes row() itself here (" + Kernels.describe() + ")");
+            float[] expected = new float[cols];
+            float[] actual = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                matrix.row(r, expected);
+                matrix.dequantize(r, actual);
+                for (int i = 0; i < cols; i++) {
+                    assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                            type + " row " + r + " value " + i + ": " + actual[i] + " vs row()'s " + expected[i]);
+                }
+            }
+        }
+    }
 }
