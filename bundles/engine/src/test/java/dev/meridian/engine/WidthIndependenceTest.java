@@ -25,8 +25,10 @@ class WidthIndependenceTest {
     @ParameterizedTest
     @CsvSource({ "models/stories260K-F32.gguf, fe9d3581c3f601edf6f8f0ad",
             "models/stories260K-ffn192-F16.gguf, 0ca53fa49f64f10b7bdcf3d7",
-            "models/stories260K-ffn192-Q8_0.gguf, a0e1c1856775dc0bd1a96b0c", "models/stories260K-ffn192-Q4_0.gguf, 7bae5d7cdac15ebad52edb42",
-            "models/tiny/tiny-llama-Q4_K.gguf, 5a23eaa79e0f36ef440b6779", "models/tiny/tiny-qwen3-Q4_K.gguf, ab947602b605fbc651094329" })
+            "models/stories260K-ffn192-Q8_0.gguf, a0e1c1856775dc0bd1a96b0c",
+            "models/stories260K-ffn192-Q4_0.gguf, 7bae5d7cdac15ebad52edb42",
+            "models/tiny/tiny-llama-Q4_K.gguf, 5a23eaa79e0f36ef440b6779",
+            "models/tiny/tiny-qwen3-Q4_K.gguf, ab947602b605fbc651094329" })
     void logitsAreTheSameBitsAtEveryWidth(String model, String digest) throws Exception {
         Path file = TestData.require(model);
         int[] tokens = new int[48];
