@@ -36,23 +36,47 @@ class TokenizerVectorsTest {
     }
 
     /**
-     * Vocabularies kept in this module's test resources (gzipped GGUF), written from the model's own
-     * {@code tokenizer.json}, with the ids that transformers.js (an implementation independent of llama.cpp and of
-     * Meridian) gives for llama.cpp's test strings. See {@code src/test/resources/tokenizer/README.md}.
+     * Vocabularies kept gzipped in this module's test resources, each with its reference ids (see
+     * {@code src/test/resources/tokenizer/README.md}): llama.cpp's vocabulary files and vectors (the ids of Hugging
+     * Face's tokenizers for llama.cpp's test strings), and Tekken written from the model's {@code tokenizer.json}
+     * with transformers.js's ids.
      */
     @ParameterizedTest
-    @ValueSource(strings = { "ggml-vocab-tekken.gguf" })
+    @ValueSource(strings = { "ggml-vocab-tekken.gguf", "ggml-vocab-llama-bpe.gguf", "ggml-vocab-mpt.gguf",
+            "ggml-vocab-starcoder.gguf", "ggml-vocab-refact.gguf", "ggml-vocab-falcon.gguf",
+            "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-deepseek-coder.gguf", "ggml-vocab-qwen35.gguf" })
     void matchesReferenceVectorsOfBundledVocabularies(String vocab) throws Exception {
         Path file = BundledVocabulary.unpack(vocab, dir);
-        Path inp = dir.resolve(vocab + ".inp");
-        try (InputStream in = BundledVocabulary.resource(vocab + ".inp")) {
-            Files.copy(in, inp, StandardCopyOption.REPLACE_EXISTING);
+        check(file, inputs(resourceFile(vocab + ".inp")), resourceLines(vocab + ".out"));
+    }
+
+    /**
+     * The standard strings do not tell most of these expressions apart (DeepSeek's, Qwen 3.5's and StarCoder's pass
+     * them with GPT-2's or Qwen2's): {@code extra.inp} has strings that do (digit runs, CJK next to Latin,
+     * full-width and curly punctuation, cased and uncased letters, combining marks, trailing space, symbols), with
+     * the ids llama.cpp's own tokenizer gives for them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "ggml-vocab-llama-bpe.gguf", "ggml-vocab-mpt.gguf", "ggml-vocab-starcoder.gguf",
+            "ggml-vocab-refact.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-deepseek-llm.gguf",
+            "ggml-vocab-deepseek-coder.gguf", "ggml-vocab-qwen35.gguf" })
+    void matchesLlamaCppOnStringsThatTellTheExpressionsApart(String vocab) throws Exception {
+        Path file = BundledVocabulary.unpack(vocab, dir);
+        check(file, inputs(resourceFile("extra.inp")), resourceLines(vocab + ".extra.out"));
+    }
+
+    private static Path resourceFile(String name) throws Exception {
+        Path file = dir.resolve(name);
+        try (InputStream in = BundledVocabulary.resource(name)) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        List<String> expected;
-        try (InputStream in = BundledVocabulary.resource(vocab + ".out")) {
-            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        return file;
+    }
+
+    private static List<String> resourceLines(String name) throws Exception {
+        try (InputStream in = BundledVocabulary.resource(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
-        check(file, inputs(inp), expected);
     }
 
     private static void check(Path file, List<String> inputs, List<String> expected) throws Exception {

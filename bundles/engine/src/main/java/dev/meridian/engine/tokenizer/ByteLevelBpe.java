@@ -5,28 +5,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
-import dev.meridian.engine.EngineException;
 
 /**
- * Byte-level BPE (the GPT-2 family: Qwen, Llama 3, Mistral's Tekken): the text is split by the model's
- * pre-tokenizer expression, each
- * piece's UTF-8 bytes are mapped to printable characters (GPT-2's byte-to-unicode table), and merges are applied by
- * rank.
+ * Byte-level BPE (the GPT-2 family: Qwen, Llama 3, Mistral's Tekken, DeepSeek, StarCoder, Falcon, ...): the text is
+ * split by the model's {@link PreTokenizer}, each piece's UTF-8 bytes are mapped to printable characters (GPT-2's
+ * byte-to-unicode table), and merges are applied by rank.
  */
 public final class ByteLevelBpe extends Tokenizer {
-    private static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
-    private static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
-            + "\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    /** Mistral's Tekken (Mistral NeMo, Ministral, Mistral Small 3): cased words split, digits one by one. */
-    private static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*"
-            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+"
-            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-    private static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?"
-            + "\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
     private static final char[] BYTE_TO_CHAR = new char[256];
     private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
 
@@ -44,23 +29,12 @@ public final class ByteLevelBpe extends Tokenizer {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 
-    private final Pattern split;
-    private final boolean ignoreMerges;
+    private final PreTokenizer preTokenizer;
     private final Map<String, Integer> ranks = new HashMap<>();
 
     ByteLevelBpe(Vocabulary vocab) {
         super(vocab);
-        String expression = switch (vocab.pre) {
-            case "gpt-2", "gpt2", "default", "mpt", "olmo" -> GPT2;
-            case "llama-bpe", "llama3", "smaug-bpe" -> LLAMA3;
-            case "qwen2", "deepseek-r1-qwen" -> QWEN2;
-            case "tekken" -> TEKKEN;
-            default -> throw new EngineException("pre-tokenizer '" + vocab.pre + "' is not supported (gpt-2, "
-                    + "llama-bpe, qwen2 and tekken are)");
-        };
-        split = Pattern.compile(expression, Pattern.UNICODE_CHARACTER_CLASS);
-        // these vocabularies take a whole piece that is a token as that token, whatever the merges would make
-        ignoreMerges = expression == LLAMA3 || expression == TEKKEN;
+        preTokenizer = PreTokenizer.of(vocab.pre);
         for (int i = 0; i < vocab.merges.size(); i++) {
             ranks.putIfAbsent(vocab.merges.get(i), i);
         }
@@ -68,22 +42,10 @@ public final class ByteLevelBpe extends Tokenizer {
 
     @Override
     protected void encodeText(String text, boolean afterSpecial, List<Integer> out, Budget budget) {
-        Matcher matcher = split.matcher(text);
-        int last = 0;
-        while (matcher.find()) {
-            if (matcher.start() > last) {
-                // text the expression leaves out is a piece too
-                word(text.substring(last, matcher.start()), out, budget);
-            }
-            if (matcher.end() > matcher.start()) {
-                word(matcher.group(), out, budget);
-            }
-            last = matcher.end();
+        preTokenizer.split(text, piece -> {
+            word(piece, out, budget);
             budget.check(out.size());
-        }
-        if (last < text.length()) {
-            word(text.substring(last), out, budget);
-        }
+        });
     }
 
     private void word(String piece, List<Integer> out, Budget budget) {
@@ -93,7 +55,7 @@ public final class ByteLevelBpe extends Tokenizer {
             mapped.append(BYTE_TO_CHAR[b & 0xFF]);
         }
         String whole = mapped.toString();
-        if (ignoreMerges && vocab.id(whole) >= 0) {
+        if (preTokenizer.ignoreMerges && vocab.id(whole) >= 0) {
             out.add(vocab.id(whole));
             return;
         }

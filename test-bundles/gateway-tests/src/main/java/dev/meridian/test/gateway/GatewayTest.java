@@ -187,6 +187,46 @@ class GatewayTest {
         assertThat(Gateway.get(base, "health").status()).isEqualTo(200);
     }
 
+    /**
+     * A client that sends the whole of an oversized body before reading (as most clients do) gets the 413, not a
+     * reset connection: the gateway reads and drops the rest of the body. With a declared length and chunked.
+     */
+    @Test
+    void oversizedBodySentWholeStillGets413() throws Exception {
+        assertThat(postWholeThenRead(base, 4 << 20, false)).as("with Content-Length").startsWith("HTTP/1.1 413");
+        assertThat(postWholeThenRead(base, 4 << 20, true)).as("chunked").startsWith("HTTP/1.1 413");
+        assertThat(Gateway.get(base, "health").status()).isEqualTo(200);
+    }
+
+    /** Writes a body of {@code size} bytes to the end, then reads the status line. */
+    private static String postWholeThenRead(URI base, int size, boolean chunked) throws Exception {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + base.getHost()
+                    + "\r\nContent-Type: application/json\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] piece = new byte[64 << 10];
+            java.util.Arrays.fill(piece, (byte) 'x');
+            for (int sent = 0; sent < size; sent += piece.length) {
+                if (chunked) {
+                    out.write((Integer.toHexString(piece.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(piece);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
     @Test
     void healthSaysWhyNothingCanServe() throws Exception {
         Gateway.Reply ok = Gateway.get(base, "health");

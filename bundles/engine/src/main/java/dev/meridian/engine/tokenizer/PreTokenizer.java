@@ -1,0 +1,100 @@
+package dev.meridian.engine.tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.meridian.engine.EngineException;
+
+/**
+ * How a byte-level BPE vocabulary splits text into pieces before merging ({@code tokenizer.ggml.pre}): one or more
+ * expressions applied in turn, as the models' {@code tokenizer.json} files chain their {@code Split} steps. Each
+ * expression splits every piece the previous one left into its matches and the text between them, all kept.
+ */
+final class PreTokenizer {
+    private static final String CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+    private static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
+    private static final String LLAMA3 = CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private static final String QWEN2 = CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Qwen 3.5: as Qwen2, with combining marks kept inside words. */
+    private static final String QWEN35 = CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Mistral's Tekken (Mistral NeMo, Ministral, Mistral Small 3): cased words split, digits one by one. */
+    private static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*"
+            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+"
+            + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** CJK ideographs, the blocks from Samaritan to the ideographs, and Hangul: DeepSeek's runs of CJK text. */
+    private static final String DEEPSEEK_CJK = "[\\u4e00-\\u9fa5\\u0800-\\u4e00\\uac00-\\ud7ff]+";
+
+    /** The pre-tokenizer names llama.cpp's converter writes, for the vocabularies read here. */
+    static PreTokenizer of(String name) {
+        return switch (name) {
+            case "gpt-2", "gpt2", "default", "mpt", "olmo", "phi-2" -> new PreTokenizer(false, GPT2);
+            case "llama-bpe", "llama3", "llama-v3", "smaug-bpe", "dbrx" -> new PreTokenizer(true, LLAMA3);
+            case "qwen2", "deepseek-r1-qwen", "stablelm2" -> new PreTokenizer(false, QWEN2);
+            case "qwen35" -> new PreTokenizer(false, QWEN35);
+            case "tekken" -> new PreTokenizer(true, TEKKEN);
+            // digits one by one first, then GPT-2's expression on what is left
+            case "starcoder", "refact", "smollm", "command-r" -> new PreTokenizer(false, "\\p{N}", GPT2);
+            // punctuation runs first; then numbers split into threes from the left
+            case "falcon" -> new PreTokenizer(false, "[\\p{P}\\$\\+<=>\\^~\\|`]+", GPT2, "[0-9][0-9][0-9]");
+            // DeepSeek LLM: line breaks alone; runs of cased letters (Latin, Greek, Cyrillic, ...) and of ASCII or
+            // full-width punctuation, each with one leading space; trailing space; CJK runs; numbers
+            case "deepseek-llm" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{LC}+",
+                    "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", "\\s+$", DEEPSEEK_CJK,
+                    "\\p{N}+");
+            // DeepSeek Coder: line breaks alone; letter runs and punctuation runs with one leading space; CJK
+            // runs; digits one by one
+            case "deepseek-coder" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+",
+                    DEEPSEEK_CJK, "\\p{N}");
+            default -> throw new EngineException("pre-tokenizer '" + name + "' is not supported (" + SUPPORTED + " are)");
+        };
+    }
+
+    static final String SUPPORTED = "gpt-2, mpt, olmo, llama-bpe, qwen2, qwen35, tekken, starcoder, refact, smollm, "
+            + "command-r, falcon, deepseek-llm and deepseek-coder";
+
+    /** Whether a whole piece that is a token becomes that token, whatever the merges would make. */
+    final boolean ignoreMerges;
+    private final List<Pattern> stages;
+
+    private PreTokenizer(boolean ignoreMerges, String... expressions) {
+        this.ignoreMerges = ignoreMerges;
+        List<Pattern> compiled = new ArrayList<>();
+        for (String expression : expressions) {
+            compiled.add(Pattern.compile(expression, Pattern.UNICODE_CHARACTER_CLASS));
+        }
+        this.stages = List.copyOf(compiled);
+    }
+
+    /** Hands each piece of {@code text} to {@code piece}, in order; together they are the whole text. */
+    void split(String text, Consumer<String> piece) {
+        split(text, 0, text.length(), 0, piece);
+    }
+
+    private void split(String text, int start, int end, int stage, Consumer<String> piece) {
+        if (stage == stages.size()) {
+            piece.accept(text.substring(start, end));
+            return;
+        }
+        // each piece is split on its own: anchors and look-arounds see the piece's ends, not its neighbours
+        Matcher matcher = stages.get(stage).matcher(text).region(start, end);
+        int last = start;
+        while (matcher.find()) {
+            if (matcher.start() > last) {
+                split(text, last, matcher.start(), stage + 1, piece);
+            }
+            if (matcher.end() > matcher.start()) {
+                split(text, matcher.start(), matcher.end(), stage + 1, piece);
+            }
+            last = matcher.end();
+        }
+        if (last < end) {
+            split(text, last, end, stage + 1, piece);
+        }
+    }
+}
