@@ -73,28 +73,38 @@ final class PreTokenizer {
 
     /** Hands each piece of {@code text} to {@code piece}, in order; together they are the whole text. */
     void split(String text, Consumer<String> piece) {
-        split(text, 0, text.length(), 0, piece);
+        // one matcher per stage for the whole text, moved from piece to piece (a matcher per piece cost a third)
+        Matcher[] matchers = new Matcher[stages.size()];
+        for (int i = 0; i < matchers.length; i++) {
+            matchers[i] = stages.get(i).matcher(text);
+        }
+        split(text, matchers, 0, text.length(), 0, piece);
     }
 
-    private void split(String text, int start, int end, int stage, Consumer<String> piece) {
-        if (stage == stages.size()) {
+    private static void split(String text, Matcher[] matchers, int start, int end, int stage,
+            Consumer<String> piece) {
+        if (stage == matchers.length) {
             piece.accept(text.substring(start, end));
             return;
         }
         // each piece is split on its own: anchors and look-arounds see the piece's ends, not its neighbours
-        Matcher matcher = stages.get(stage).matcher(text).region(start, end);
+        Matcher matcher = matchers[stage];
         int last = start;
-        while (matcher.find()) {
-            if (matcher.start() > last) {
-                split(text, last, matcher.start(), stage + 1, piece);
+        int from = start;
+        while (from < end && matcher.region(from, end).find()) {
+            int matchStart = matcher.start();
+            int matchEnd = matcher.end();
+            if (matchStart > last) {
+                split(text, matchers, last, matchStart, stage + 1, piece);
             }
-            if (matcher.end() > matcher.start()) {
-                split(text, matcher.start(), matcher.end(), stage + 1, piece);
+            if (matchEnd > matchStart) {
+                split(text, matchers, matchStart, matchEnd, stage + 1, piece);
             }
-            last = matcher.end();
+            last = matchEnd;
+            from = matchEnd > matchStart ? matchEnd : matchEnd + 1;
         }
         if (last < end) {
-            split(text, last, end, stage + 1, piece);
+            split(text, matchers, last, end, stage + 1, piece);
         }
     }
 }

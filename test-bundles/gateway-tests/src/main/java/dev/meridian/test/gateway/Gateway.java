@@ -51,7 +51,7 @@ final class Gateway {
                     HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(base.resolve("health"))
                             .header("Authorization", "Bearer " + token)
                             .build(), HttpResponse.BodyHandlers.ofString());
-                    if (health.statusCode() != 404 && gatewaySettled(context, settings)) {
+                    if (gatewaySettled(context, settings) && health.statusCode() != 404) {
                         return base;
                     }
                 } catch (IOException e) {
@@ -76,6 +76,9 @@ final class Gateway {
         if (servlets == null) {
             return false;
         }
+        if (!inJetty(context, (Long) servlets[0].getProperty("service.id"))) {
+            return false; // registered, but the whiteboard has not put it into Jetty yet: requests would get 404s
+        }
         for (String key : KEYS) {
             Object actual = servlets[0].getProperty(key);
             Object expected = settings.getOrDefault(key, DEFAULTS.get(key));
@@ -85,6 +88,22 @@ final class Gateway {
             }
         }
         return true;
+    }
+
+    /** Whether the whiteboard serves the servlet registered as {@code serviceId}. */
+    private static boolean inJetty(BundleContext context, long serviceId) {
+        ServiceReference<org.osgi.service.servlet.runtime.HttpServiceRuntime> reference = context
+                .getServiceReference(org.osgi.service.servlet.runtime.HttpServiceRuntime.class);
+        if (reference == null) {
+            return false;
+        }
+        org.osgi.service.servlet.runtime.HttpServiceRuntime runtime = context.getService(reference);
+        try {
+            return runtime != null && java.util.Arrays.stream(runtime.getRuntimeDTO().servletContextDTOs)
+                    .flatMap(c -> java.util.Arrays.stream(c.servletDTOs)).anyMatch(s -> s.serviceId == serviceId);
+        } finally {
+            context.ungetService(reference);
+        }
     }
 
     /** The HTTP server's address, e.g. {@code http://127.0.0.1:41234/}, or {@code null} before it runs. */
