@@ -30,6 +30,13 @@ final class PreTokenizer {
     /** CJK ideographs, the blocks from Samaritan to the ideographs, and Hangul: DeepSeek's runs of CJK text. */
     private static final String DEEPSEEK_CJK = "[\\u4e00-\\u9fa5\\u0800-\\u4e00\\uac00-\\ud7ff]+";
 
+    /**
+     * The whitespace at the end of a piece ({@code \\s+$} in the model's file). Only a run's first character may
+     * start it: plain {@code \\s+$} retries from every character of a run that ends before the piece does, which
+     * on Java's backtracking matcher is quadratic (40,000 spaces and a symbol: 3.7 s; a megabyte: most of an hour).
+     */
+    private static final String TRAILING_SPACE = "(?<!\\s)\\s+\\z";
+
     /** The pre-tokenizer names llama.cpp's converter writes, for the vocabularies read here. */
     static PreTokenizer of(String name) {
         return switch (name) {
@@ -45,7 +52,7 @@ final class PreTokenizer {
             // DeepSeek LLM: line breaks alone; runs of cased letters (Latin, Greek, Cyrillic, ...) and of ASCII or
             // full-width punctuation, each with one leading space; trailing space; CJK runs; numbers
             case "deepseek-llm" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{LC}+",
-                    "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", "\\s+$", DEEPSEEK_CJK,
+                    "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", TRAILING_SPACE, DEEPSEEK_CJK,
                     "\\p{N}+");
             // DeepSeek Coder: line breaks alone; letter runs and punctuation runs with one leading space; CJK
             // runs; digits one by one
