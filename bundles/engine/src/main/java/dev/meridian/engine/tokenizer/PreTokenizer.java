@@ -52,13 +52,14 @@ final class PreTokenizer {
             // DeepSeek LLM: line breaks alone; runs of cased letters (Latin, Greek, Cyrillic, ...) and of ASCII or
             // full-width punctuation, each with one leading space; trailing space; CJK runs; numbers
             case "deepseek-llm" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{LC}+",
-                    "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", TRAILING_SPACE, DEEPSEEK_CJK,
-                    "\\p{N}+");
+                    "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", TRAILING_SPACE,
+                    DEEPSEEK_CJK, "\\p{N}+");
             // DeepSeek Coder: line breaks alone; letter runs and punctuation runs with one leading space; CJK
             // runs; digits one by one
             case "deepseek-coder" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+",
                     DEEPSEEK_CJK, "\\p{N}");
-            default -> throw new EngineException("pre-tokenizer '" + name + "' is not supported (" + SUPPORTED + " are)");
+            default -> throw new EngineException("pre-tokenizer '" + name + "' is not supported (" + SUPPORTED
+                    + " are)");
         };
     }
 
@@ -94,7 +95,8 @@ final class PreTokenizer {
             piece.accept(text.substring(start, end));
             return;
         }
-        // each piece is split on its own: anchors and look-arounds see the piece's ends, not its neighbours
+        // each piece is split on its own: anchors and look-aheads see the piece's end, not its neighbours (a
+        // look-behind sees back to the previous match's end, where the region restarts)
         Matcher matcher = matchers[stage];
         int last = start;
         int from = start;
