@@ -163,6 +163,9 @@ final class LowBitKernels {
             // pairs in bytes 8-11 (at bits 8 (g % 4) + 2 (g / 4))
             long lows = data.get(LONG, block + 96);
             int highs = data.get(INT, block + 104);
+            // scale g (plus 32) in byte g % 8 of the first or second long: unpacked once per block, not once per use
+            long scalesLow = Q3KMatrix.packedScales(lows, highs, false);
+            long scalesHigh = Q3KMatrix.packedScales(lows, highs, true);
             IntVector scaled = IntVector.zero(I);
             // written out without helpers: C2 declines to inline them here ("callee uses too much stack") and then
             // boxes every vector
@@ -178,10 +181,9 @@ final class LowBitKernels {
                     for (int j = 0; j < 4; j += 2) {
                         int g0 = n * 8 + 2 * j + half;
                         int g1 = g0 + 2;
-                        short scale0 = (short) ((((int) (lows >>> (8 * (g0 % 8) + 4 * (g0 / 8))) & 0xF)
-                                | (highs >>> (8 * (g0 % 4) + 2 * (g0 / 4)) & 3) << 4) - 32);
-                        short scale1 = (short) ((((int) (lows >>> (8 * (g1 % 8) + 4 * (g1 / 8))) & 0xF)
-                                | (highs >>> (8 * (g1 % 4) + 2 * (g1 / 4)) & 3) << 4) - 32);
+                        long scales = n == 0 ? scalesLow : scalesHigh; // groups 0-7, then 8-15
+                        short scale0 = (short) (((int) (scales >>> (8 * (g0 % 8))) & 0xFF) - 32);
+                        short scale1 = (short) (((int) (scales >>> (8 * (g1 % 8))) & 0xFF) - 32);
                         ShortVector q0 = packed.and((short) 3).or(high.and((short) 4)).sub((short) 4);
                         ShortVector q1 = packed.lanewise(VectorOperators.LSHR, 2).and((short) 3)
                                 .or(high.lanewise(VectorOperators.LSHR, 1).and((short) 4)).sub((short) 4);

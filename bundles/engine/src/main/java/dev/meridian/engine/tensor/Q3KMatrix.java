@@ -45,6 +45,17 @@ public final class Q3KMatrix extends WeightMatrix {
         return (low | high << 4) - 32;
     }
 
+    /**
+     * Scales 0-7 ({@code upper} false) or 8-15 as eight bytes of one long, each scale plus 32 (0..63), unpacked all at
+     * once: scale {@code g} is {@code (packed >>> 8 (g % 8) & 0xFF) - 32}, the same as {@link #scale}.
+     */
+    static long packedScales(long lows, int highs, boolean upper) {
+        long low = (upper ? lows >>> 4 : lows) & 0x0F0F0F0F0F0F0F0FL;
+        int shifted = upper ? highs >>> 4 : highs;
+        long high = (shifted & 0x03030303L) | (long) (shifted >>> 2 & 0x03030303) << 32;
+        return low | high << 4;
+    }
+
     /** Value {@code i} (0..255) of the super-block at {@code block}, -4..3. */
     private int value(long block, int i) {
         int n = i / 128;
