@@ -27,12 +27,32 @@ final class PreTokenizer {
     private static final String TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*"
             + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+"
             + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /**
+     * DeepSeek LLM's letters, as its {@code tokenizer.json} lists them: the cased letters of an older Unicode (Latin,
+     * Greek, Cyrillic, Armenian and Georgian capitals, Cherokee, Glagolitic, Deseret, ...). Not {@code \p{LC}}: that
+     * has 1,418 more code points today (Armenian small letters and Georgian Mkhedruli among them), which the model's
+     * tokenizer leaves to its other rules.
+     */
+    private static final String DEEPSEEK_LETTERS = "[A-Za-z\\u00b5\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u01ba"
+            + "\\u01bc-\\u01bf\\u01c4-\\u0293"
+            + "\\u0295-\\u02af\\u0370-\\u0373\\u0376\\u0377\\u037b-\\u037d\\u037f\\u0386\\u0388-\\u038a\\u038c"
+            + "\\u038e-\\u03a1\\u03a3-\\u03f5\\u03f7-\\u0481\\u048a-\\u052f\\u0531-\\u0556\\u10a0-\\u10c5"
+            + "\\u13a0-\\u13f5\\u13f8-\\u13fd\\u1c90-\\u1cba\\u1cbd-\\u1cbf\\u1d00-\\u1d2b\\u1d6b-\\u1d77"
+            + "\\u1d79-\\u1d9a\\u1e00-\\u1f15\\u1f18-\\u1f1d\\u1f20-\\u1f45\\u1f48-\\u1f4d\\u1f50-\\u1f57"
+            + "\\u1f59\\u1f5b\\u1f5d\\u1f5f-\\u1f7d\\u1f80-\\u1fb4\\u1fb6-\\u1fbc\\u1fbe\\u1fc2-\\u1fc4"
+            + "\\u1fc6-\\u1fcc\\u1fd0-\\u1fd3\\u1fd6-\\u1fdb\\u1fe0-\\u1fec\\u1ff2-\\u1ff4\\u1ff6-\\u1ffc"
+            + "\\u2102\\u2107\\u210a-\\u2113\\u2115\\u2119-\\u211d\\u2124\\u2126\\u2128\\u212a-\\u212d"
+            + "\\u212f-\\u2134\\u2139\\u213c-\\u213f\\u2145-\\u2149\\u214e\\u2183\\u2184\\u2c00-\\u2c7b"
+            + "\\u2c7e-\\u2ce4\\u2ceb-\\u2cee\\u2cf2\\u2cf3\\ua640-\\ua66d\\ua680-\\ua69b\\ua722-\\ua76f"
+            + "\\ua771-\\ua787\\ua78b-\\ua78e\\uab70-\\uabbf\\ufb00-\\ufb06\\ufb13-\\ufb17\\uff21-\\uff3a"
+            + "\\uff41-\\uff5a\\x{10400}-\\x{1044f}\\x{104b0}-\\x{104d3}\\x{104d8}-\\x{104fb}"
+            + "\\x{10c80}-\\x{10cb2}\\x{10cc0}-\\x{10cf2}\\x{118a0}-\\x{118df}\\x{1e900}-\\x{1e943}]";
     /** CJK ideographs, the blocks from Samaritan to the ideographs, and Hangul: DeepSeek's runs of CJK text. */
     private static final String DEEPSEEK_CJK = "[\\u4e00-\\u9fa5\\u0800-\\u4e00\\uac00-\\ud7ff]+";
 
     /**
-     * The whitespace at the end of a piece ({@code \\s+$} in the model's file). Only a run's first character may
-     * start it: plain {@code \\s+$} retries from every character of a run that ends before the piece does, which
+     * The whitespace at the end of a piece ({@code \s+$} in the model's file). Only a run's first character may
+     * start it: plain {@code \s+$} retries from every character of a run that ends before the piece does, which
      * on Java's backtracking matcher is quadratic (40,000 spaces and a symbol: 3.7 s; a megabyte: most of an hour).
      */
     private static final String TRAILING_SPACE = "(?<!\\s)\\s+\\z";
@@ -49,9 +69,9 @@ final class PreTokenizer {
             case "starcoder", "refact", "smollm", "command-r" -> new PreTokenizer(false, "\\p{N}", GPT2);
             // punctuation runs first; then numbers split into threes from the left
             case "falcon" -> new PreTokenizer(false, "[\\p{P}\\$\\+<=>\\^~\\|`]+", GPT2, "[0-9][0-9][0-9]");
-            // DeepSeek LLM: line breaks alone; runs of cased letters (Latin, Greek, Cyrillic, ...) and of ASCII or
+            // DeepSeek LLM: line breaks alone; runs of its letters and of ASCII or
             // full-width punctuation, each with one leading space; trailing space; CJK runs; numbers
-            case "deepseek-llm" -> new PreTokenizer(false, "[\\r\\n]", "\\s?\\p{LC}+",
+            case "deepseek-llm" -> new PreTokenizer(false, "[\\r\\n]", "\\s?" + DEEPSEEK_LETTERS + "+",
                     "\\s?[!-/:-~\\uff01-\\uff0f\\uff1a-\\uff5e\\u2018-\\u201f\\u3000-\\u3002]+", TRAILING_SPACE,
                     DEEPSEEK_CJK, "\\p{N}+");
             // DeepSeek Coder: line breaks alone; letter runs and punctuation runs with one leading space; CJK

@@ -68,6 +68,19 @@ class PreTokenizerTest {
         }
     }
 
+    /**
+     * DeepSeek LLM's letters are the list in its {@code tokenizer.json}, which has Armenian capitals but not the small
+     * letters ({@code \p{LC}} today has both), and its next rule takes ASCII letters with punctuation (the range
+     * {@code :-~}): so a capitalised Armenian word is two pieces, and so is a Latin word after a letter outside ASCII.
+     */
+    @org.junit.jupiter.api.Test
+    void deepSeekLlmLettersAreItsOwnList() {
+        PreTokenizer pre = PreTokenizer.of("deepseek-llm");
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        pre.split("\u0532\u0561\u0580\u0565\u0582 \u01c4ungla", pieces::add);
+        assertEquals(java.util.List.of("\u0532", "\u0561\u0580\u0565\u0582", " \u01c4", "ungla"), pieces);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "chatglm-bpe", "", "GPT-2" })
     void unknownNamesAreRefusedWithWhatIsRead(String name) {
