@@ -141,8 +141,36 @@ public final class GatewayServlet extends HttpServlet {
             }
         } catch (ApiError e) {
             if (!response.isCommitted()) {
+                skipSmallBody(request);
                 error(response, e);
             }
+        }
+    }
+
+    /** What a refusal reads of a body it did not need: enough for any small request, so its connection stays open. */
+    private static final long REFUSAL_DRAIN_LIMIT = 64 << 10;
+
+    /**
+     * Reads and drops a small request body that a refusal (401, 404, 405, ...) left unread. Answered with the body
+     * still on its way (clients often send it just after the headers), the server has to close the connection, and
+     * a client that reuses it for its next request, as HTTP/1.1 clients do, gets a dead connection instead of an
+     * answer. Larger bodies are left: the connection closes, as before.
+     */
+    static void skipSmallBody(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        if (length == 0 || length > REFUSAL_DRAIN_LIMIT) {
+            return;
+        }
+        try {
+            InputStream in = request.getInputStream();
+            byte[] buffer = new byte[4096];
+            long left = REFUSAL_DRAIN_LIMIT;
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException | IllegalStateException e) {
+            // already read, or the client went away: nothing to keep open
         }
     }
 

@@ -98,6 +98,7 @@ public final class OperatorPage extends HttpServlet {
     /** {@code {"region": "CN", "confirm": "CN"}} with an operator token. */
     private void switchRegion(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!operators.required()) {
+            GatewayServlet.skipSmallBody(request);
             GatewayServlet.send(response, 403, message("switching the region here is off: set operatorTokenHashes in "
                     + "meridian.gateway"));
             return;
@@ -132,6 +133,7 @@ public final class OperatorPage extends HttpServlet {
         if (accepted.accepts(request.getHeader("Authorization"))) {
             return true;
         }
+        GatewayServlet.skipSmallBody(request);
         GatewayServlet.send(response, 401, message("a valid bearer token is required"));
         return false;
     }
