@@ -162,13 +162,7 @@ public final class GatewayServlet extends HttpServlet {
             return;
         }
         try {
-            InputStream in = request.getInputStream();
-            byte[] buffer = new byte[4096];
-            long left = REFUSAL_DRAIN_LIMIT;
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                left -= n;
-            }
+            discard(request.getInputStream(), REFUSAL_DRAIN_LIMIT);
         } catch (IOException | IllegalStateException e) {
             // already read, or the client went away: nothing to keep open
         }
@@ -388,22 +382,22 @@ public final class GatewayServlet extends HttpServlet {
         int limit = settings.maxBodyBytes();
         try (InputStream in = request.getInputStream()) {
             if (request.getContentLengthLong() > limit) {
-                discard(in);
+                discard(in, DISCARD_LIMIT);
                 throw tooLarge(limit);
             }
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
-                discard(in);
+                discard(in, DISCARD_LIMIT);
                 throw tooLarge(limit);
             }
             return body;
         }
     }
 
-    /** Reads and drops what is left of a body, at most {@link #DISCARD_LIMIT} bytes. */
-    private static void discard(InputStream in) throws IOException {
+    /** Reads and drops what is left of a body, at most {@code limit} bytes. */
+    private static void discard(InputStream in, long limit) throws IOException {
         byte[] buffer = new byte[16 << 10];
-        long left = DISCARD_LIMIT;
+        long left = limit;
         int n;
         while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
             left -= n;
